@@ -1,0 +1,6 @@
+/**
+ * Shared helpers for every module: error kinds, assertions, the schema model and its rules.
+ *
+ * This folder imports nothing of ours; `server`, `wal`, `join` and `store` may all import it.
+ */
+export * from "./errors.ts";
