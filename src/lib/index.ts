@@ -4,3 +4,4 @@
  * This folder imports nothing of ours; `server`, `wal`, `join` and `store` may all import it.
  */
 export * from "./errors.ts";
+export * from "./chdb-loader.ts";
