@@ -6,3 +6,4 @@
 export * from "./errors.ts";
 export * from "./chdb-loader.ts";
 export * from "./schema.ts";
+export * from "./mutation.ts";

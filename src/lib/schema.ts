@@ -263,3 +263,14 @@ export function parseIndexDefs(raw: unknown, props: readonly PropDef[]): IndexDe
   }
   return indices;
 }
+
+/**
+ * A read-only view of the registry, which is all that decoding and validation need. `version`
+ * grows on every change, so a cache of compiled validators knows when to rebuild.
+ */
+export interface SchemaLookup {
+  readonly version: number;
+  service(name: string): ServiceDef | undefined;
+  column(serviceName: string, columnName: string): ColumnDef | undefined;
+  label(name: string): LabelDef | undefined;
+}
