@@ -34,6 +34,11 @@ export interface Deps {
   now?: () => number;
   /** Skip prom-client's process metrics (tests that open many servers in one process). */
   defaultMetrics?: boolean;
+  /**
+   * Where the embedded engine keeps its files; default the data dir. chDB allows one data
+   * directory a process, so tests that open several servers in one process share one.
+   */
+  chdbDataDir?: string;
 }
 
 export interface Edgeflow {
@@ -68,7 +73,7 @@ export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edg
     store = await openStore(
       config.clickhouseUrl
         ? { engine: "clickhouse", url: config.clickhouseUrl, database: config.clickhouseDatabase, ...(config.clickhouseUser ? { username: config.clickhouseUser } : {}), ...(config.clickhousePassword ? { password: config.clickhousePassword } : {}) }
-        : { engine: "chdb", dataDir: config.dataDir, database: config.clickhouseDatabase },
+        : { engine: "chdb", dataDir: deps.chdbDataDir ?? config.dataDir, database: config.clickhouseDatabase },
       { logger: log },
     );
     const contract = new Contract();

@@ -38,12 +38,12 @@ export function statusOf(kind: ErrorKind): number {
 
 /** The JSON body of every error answer: a stable `code`, a readable `message`, and detail. */
 export function errorBody(error: EdgeflowError, requestId: string): Record<string, unknown> {
-  const { retryAfterSeconds: _retry, ...detail } = error.detail;
+  const { retryAfterSeconds: _retry, headers: _headers, ...detail } = error.detail;
   return { code: error.code, message: error.message, ...detail, requestId };
 }
 
 export function errorResponse(c: Context<AppEnv>, error: EdgeflowError): Response {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...(error.detail.headers as Record<string, string> | undefined) };
   if (error.detail.retryAfterSeconds !== undefined) headers["Retry-After"] = String(Math.max(1, Math.ceil(error.detail.retryAfterSeconds)));
   if (error.kind === "unauthorized") headers["WWW-Authenticate"] = 'Bearer realm="edgeflow"';
   const body = errorBody(error, c.get("requestId") ?? "");
