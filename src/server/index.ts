@@ -25,6 +25,8 @@ import { Metrics } from "./metrics/index.ts";
 import { Contract, docsPage, z } from "./openapi/index.ts";
 import { Registry } from "./registry/index.ts";
 import { openStore, type Store } from "../store/index.ts";
+import { IngestLog, IngestMetrics, mountMutations } from "./mutate/index.ts";
+import { Quotas } from "./quota/index.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 export const version: string = packageJson.version;
@@ -44,6 +46,7 @@ export interface Deps {
 export interface Edgeflow {
   app: Hono<AppEnv>;
   registry: Registry;
+  ingestLog: IngestLog;
   store: Store;
   metrics: Metrics;
   contract: Contract;
@@ -66,9 +69,23 @@ export function createLogger(level: string): Logger {
 export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edgeflow> {
   const log = deps.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics({ defaultMetrics: deps.defaultMetrics ?? true });
-  const registry = Registry.open(config.dataDir, deps.now ? { now: deps.now } : {});
+  const now = deps.now ?? Date.now;
+  const registry = Registry.open(config.dataDir, { now });
   let store: Store | undefined;
+  let ingestLog: IngestLog | undefined;
   try {
+    const ingestMetrics = new IngestMetrics(metrics.registry);
+    ingestLog = await IngestLog.open({
+      dataDir: config.dataDir,
+      repair: config.walRepair,
+      segmentBytesMax: config.walSegmentBytes,
+      diskBytesMax: config.walDiskBytesMax,
+      groupCommitWindowMs: config.groupCommitWindowMs,
+      logger: log.child({ module: "wal" }),
+      observer: ingestMetrics.walObserver(),
+    });
+    ingestMetrics.watchWal("mutations", ingestLog.mutations);
+    ingestMetrics.watchWal("quarantine", ingestLog.quarantine);
     const admin = await setUpAdminToken(registry, config.adminToken);
     store = await openStore(
       config.clickhouseUrl
@@ -79,10 +96,13 @@ export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edg
     const contract = new Contract();
     const auth = new Authenticator(registry, admin.adminTokenHash);
     const openedStore = store;
+    const openedLog = ingestLog;
     const readiness = async (): Promise<Readiness> => {
       const health = await openedStore.ping();
+      const wal = openedLog.mutations.health();
       const checks: Readiness["checks"] = {
         registry: { ready: true },
+        wal: wal.writable ? { ready: true } : { ready: false, reason: `${wal.state}: ${wal.reason ?? ""}` },
         store: health.ready ? { ready: true } : { ready: false, reason: health.reason ?? "not ready" },
       };
       const ready = Object.values(checks).every((c) => c.ready);
@@ -90,9 +110,18 @@ export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edg
       return { ready, checks };
     };
     const app = buildApp({ log, metrics, contract, auth, registry, readiness });
+    mountMutations(app, contract, {
+      registry,
+      log: openedLog,
+      quotas: new Quotas({ rowsPerSecond: config.serviceRowsPerSecond, requestsPerSecond: config.serviceRequestsPerSecond }, now),
+      metrics: ingestMetrics,
+      config,
+      now,
+    });
     return {
       app,
       registry,
+      ingestLog: openedLog,
       store,
       metrics,
       contract,
@@ -100,11 +129,13 @@ export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edg
       generatedAdminToken: admin.generatedToken,
       readiness,
       async close() {
+        await openedLog.close();
         await openedStore.close();
         await registry.close();
       },
     };
   } catch (error) {
+    await ingestLog?.close();
     await store?.close();
     await registry.close();
     throw error;

@@ -34,6 +34,8 @@ export interface Config {
   bodyInflatedBytesMax: number;
   requestRowsMax: number;
   shutdownTimeoutMs: number;
+  serviceRowsPerSecond: number;
+  serviceRequestsPerSecond: number;
 }
 
 type Kind = "string" | "port" | "bytes" | "int" | "bool" | "level" | "path";
@@ -67,6 +69,8 @@ export const options: readonly Option[] = [
   { key: "bodyBytesMax", flag: "body-bytes-max", env: "EDGEFLOW_BODY_BYTES_MAX", kind: "bytes", default: 16 * MiB, help: "request body limit on the wire" },
   { key: "bodyInflatedBytesMax", flag: "body-inflated-bytes-max", env: "EDGEFLOW_BODY_INFLATED_BYTES_MAX", kind: "bytes", default: 64 * MiB, help: "request body limit after gunzip" },
   { key: "requestRowsMax", flag: "request-rows-max", env: "EDGEFLOW_REQUEST_ROWS_MAX", kind: "int", default: 100_000, help: "rows a request may carry" },
+  { key: "serviceRowsPerSecond", flag: "service-rows-per-second", env: "EDGEFLOW_SERVICE_ROWS_PER_SECOND", kind: "int", default: 200_000, help: "rows a second one service token may write (429 past it)" },
+  { key: "serviceRequestsPerSecond", flag: "service-requests-per-second", env: "EDGEFLOW_SERVICE_REQUESTS_PER_SECOND", kind: "int", default: 2_000, help: "mutation requests a second one service token may send" },
   { key: "shutdownTimeoutMs", flag: "shutdown-timeout-ms", env: "EDGEFLOW_SHUTDOWN_TIMEOUT_MS", kind: "int", default: 30_000, help: "how long shutdown waits for in-flight requests" },
 ];
 
