@@ -108,8 +108,11 @@ export function parseDataType(value: unknown, field = "dataType"): DataType {
   return dataType;
 }
 
+/** Names of Object.prototype members: a prop called `constructor` is a trap for every plain-object lookup. */
+const prototypeNames = new Set(Object.getOwnPropertyNames(Object.prototype));
+
 export function isReservedPropName(name: string): boolean {
-  return reservedPropNames.has(name) || name.startsWith("_");
+  return reservedPropNames.has(name) || name.startsWith("_") || prototypeNames.has(name);
 }
 
 export function checkPropName(name: unknown): string {
@@ -130,7 +133,19 @@ const integerRanges: Record<"long" | "integer" | "short" | "byte", [bigint, bigi
 const integerText = /^-?\d{1,20}$/;
 const numberText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+const safeRanges: Record<"long" | "integer" | "short" | "byte", [number, number]> = {
+  long: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  integer: [-(2 ** 31), 2 ** 31 - 1],
+  short: [-(2 ** 15), 2 ** 15 - 1],
+  byte: [-128, 127],
+};
+
 function coerceInteger(value: unknown, dataType: "long" | "integer" | "short" | "byte"): PropValue | undefined {
+  // The hot path: a safe integer needs no BigInt.
+  if (typeof value === "number" && Number.isSafeInteger(value)) {
+    const [min, max] = safeRanges[dataType];
+    return value >= min && value <= max ? value : undefined;
+  }
   let big: bigint;
   if (typeof value === "number") {
     if (!Number.isInteger(value)) return undefined;
