@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const token = running.edgeflow.generatedAdminToken;
   if (token) {
     // Printed once: only its hash is kept, so this is the operator's one chance to copy it.
-    log.warn({ adminToken: token }, "generated an admin token; store it now, it will not be shown again (set --admin-token or EDGEFLOW_ADMIN_TOKEN to choose one)");
+    log.child({}, { level: "info" }).warn({ adminToken: token }, "generated an admin token; store it now, it will not be shown again (set --admin-token or EDGEFLOW_ADMIN_TOKEN to choose one)");
   }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {

@@ -207,7 +207,8 @@ export async function startServer(config: Config, deps: Deps = {}): Promise<Runn
   });
   const port = server.port ?? config.port;
   const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
-  edgeflow.log.info({ port, host: config.host, dataDir: config.dataDir, engine: edgeflow.store.engine, version }, "listening");
+  // Said at any log level: operators and scripts find the port (with --port 0) in this line.
+  edgeflow.log.child({}, { level: "info" }).info({ port, host: config.host, dataDir: config.dataDir, engine: edgeflow.store.engine, version }, "listening");
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {

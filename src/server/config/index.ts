@@ -65,7 +65,7 @@ export const options: readonly Option[] = [
   { key: "walRepair", flag: "wal-repair", env: "EDGEFLOW_WAL_REPAIR", kind: "bool", default: false, help: "truncate the WAL at a corrupt record instead of refusing to start" },
   { key: "walSegmentBytes", flag: "wal-segment-bytes", env: "EDGEFLOW_WAL_SEGMENT_BYTES", kind: "bytes", default: 64 * MiB, help: "WAL segment size" },
   { key: "walDiskBytesMax", flag: "wal-disk-bytes-max", env: "EDGEFLOW_WAL_DISK_BYTES_MAX", kind: "bytes", default: 8 * 1024 * MiB, help: "WAL disk budget; past it writes get 503" },
-  { key: "groupCommitWindowMs", flag: "group-commit-window-ms", env: "EDGEFLOW_GROUP_COMMIT_WINDOW_MS", kind: "int", default: 2, help: "how long a group commit waits to coalesce fsyncs" },
+  { key: "groupCommitWindowMs", flag: "group-commit-window-ms", env: "EDGEFLOW_GROUP_COMMIT_WINDOW_MS", kind: "int", default: 0, help: "how long a group commit waits for more appends before its fsync (0: only what queued during the previous fsync)" },
   { key: "bodyBytesMax", flag: "body-bytes-max", env: "EDGEFLOW_BODY_BYTES_MAX", kind: "bytes", default: 16 * MiB, help: "request body limit on the wire" },
   { key: "bodyInflatedBytesMax", flag: "body-inflated-bytes-max", env: "EDGEFLOW_BODY_INFLATED_BYTES_MAX", kind: "bytes", default: 64 * MiB, help: "request body limit after gunzip" },
   { key: "requestRowsMax", flag: "request-rows-max", env: "EDGEFLOW_REQUEST_ROWS_MAX", kind: "int", default: 100_000, help: "rows a request may carry" },

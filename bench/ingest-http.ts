@@ -1,0 +1,202 @@
+/**
+ * HTTP ingest benchmark: sync ingest (`POST /v1/mutate?wait=durable`, answered after the
+ * fsync) of 1,000-row NDJSON batches from concurrent clients to a server in its own process,
+ * beside two limits measured in the same run on the same bytes:
+ * - the parse limit: `JSON.parse` of every line in this runtime;
+ * - the disk limit: a sequential append + `fdatasync` of each batch.
+ * Then a second phase at half the measured rate, for the ack latency at that load.
+ *
+ *   node_modules/.bin/bun bench/ingest-http.ts            full size
+ *   node_modules/.bin/bun bench/ingest-http.ts --smoke    a few seconds, for CI
+ *
+ * Goal (issue: durable ingest): sync ingest ≥ 50% of the parse limit; p99 ack < 10 ms at half load.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnServer } from "../test/binary/spawn-server.ts";
+
+export interface IngestBenchOptions {
+  smoke: boolean;
+  clients: number;
+  batches: number;
+  rowsPerBatch: number;
+  log: (line: string) => void;
+}
+
+export interface IngestBenchResult {
+  rowsPerSecond: number;
+  mibPerSecond: number;
+  ackP50Ms: number;
+  ackP99Ms: number;
+  halfLoadP99Ms: number;
+  parseRowsPerSecond: number;
+  diskRowsPerSecond: number;
+  ratioToParse: number;
+  ratioToDisk: number;
+}
+
+const admin = "bench-admin";
+const platforms = ["ios", "android", "web"];
+
+/** Seeded batches of `view` events (~200 bytes a row), as BENCH.md's workload. */
+function makeBatches(count: number, rows: number): string[] {
+  let state = 12345;
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const batches: string[] = [];
+  for (let b = 0; b < count; b++) {
+    const lines: string[] = [];
+    for (let i = 0; i < rows; i++) {
+      const user = Math.floor(1_000_000 * next() ** 3);
+      const item = Math.floor(500_000 * next() ** 3);
+      lines.push(
+        JSON.stringify({
+          timestamp: 1_700_000_000_000 + b * rows + i,
+          from: user,
+          to: `item_${item}`,
+          label: "view",
+          props: { dur_ms: Math.floor(next() * 60_000), platform: platforms[b % 3], ref: `campaign_${Math.floor(next() * 1000)}_organic` },
+        }),
+      );
+    }
+    batches.push(lines.join("\n"));
+  }
+  return batches;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+function parseLimit(batches: string[]): number {
+  const started = performance.now();
+  let rows = 0;
+  for (const batch of batches) for (const line of batch.split("\n")) {
+    JSON.parse(line);
+    rows++;
+  }
+  return rows / ((performance.now() - started) / 1000);
+}
+
+function diskLimit(batches: string[], dir: string): number {
+  const file = path.join(dir, "disk-limit.bin");
+  const fd = fs.openSync(file, "w");
+  const started = performance.now();
+  let rows = 0;
+  for (const batch of batches) {
+    fs.writeSync(fd, Buffer.from(batch));
+    fs.fdatasyncSync(fd);
+    rows += batch.split("\n").length;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  fs.closeSync(fd);
+  fs.rmSync(file);
+  return rows / seconds;
+}
+
+async function send(url: string, body: string): Promise<number> {
+  const started = performance.now();
+  const r = await fetch(`${url}/v1/mutate?wait=durable`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/x-ndjson" }, body });
+  if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
+  await r.arrayBuffer();
+  return performance.now() - started;
+}
+
+async function closedLoop(url: string, batches: string[], clients: number): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < batches.length) {
+        const body = batches[next++] as string;
+        latencies.push(await send(url, body));
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b) };
+}
+
+/** Sends batches at a fixed rate (open loop), so latency is measured at a known load. */
+async function openLoop(url: string, batches: string[], batchesPerSecond: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const intervalMs = 1000 / batchesPerSecond;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < batches.length; i++) {
+    const due = started + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(send(url, batches[i] as string).then((ms) => void latencies.push(ms)));
+  }
+  await Promise.all(inFlight);
+  return latencies.sort((a, b) => a - b);
+}
+
+async function setUp(url: string): Promise<void> {
+  const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
+  const post = async (p: string, body: unknown) => {
+    const r = await fetch(`${url}${p}`, { method: "POST", headers, body: JSON.stringify(body) });
+    if (r.status !== 200) throw new Error(`${p} answered ${r.status}: ${await r.text()}`);
+  };
+  await post("/graphs/createService", { serviceName: "bench" });
+  await post("/graphs/createLabel", {
+    label: "view",
+    srcServiceName: "bench",
+    srcColumnName: "user_id",
+    srcColumnType: "long",
+    tgtServiceName: "bench",
+    tgtColumnName: "item_id",
+    tgtColumnType: "string",
+    props: [
+      { name: "dur_ms", dataType: "long", defaultValue: 0 },
+      { name: "platform", dataType: "string", defaultValue: "" },
+      { name: "ref", dataType: "string", defaultValue: "" },
+    ],
+  });
+}
+
+export async function main(partial: Partial<IngestBenchOptions> = {}): Promise<IngestBenchResult> {
+  const smoke = partial.smoke ?? false;
+  const o: IngestBenchOptions = { smoke, clients: 4, batches: smoke ? 20 : 400, rowsPerBatch: 1000, log: console.log, ...partial };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "edgeflow-bench-ingest-"));
+  const server = await spawnServer({
+    args: ["serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--admin-token", admin, "--log-level", "info", "--service-rows-per-second", "100000000", ...(process.env.BENCH_SERVER_ARGS ?? "").split(" ").filter(Boolean)],
+  });
+  try {
+    await setUp(server.url);
+    const batches = makeBatches(o.batches, o.rowsPerBatch);
+    const bytes = batches.reduce((n, b) => n + Buffer.byteLength(b), 0);
+    const rows = o.batches * o.rowsPerBatch;
+    await closedLoop(server.url, batches.slice(0, Math.min(5, batches.length)), 1); // warm-up
+    const run = await closedLoop(server.url, batches, o.clients);
+    const rowsPerSecond = rows / run.seconds;
+    const half = await openLoop(server.url, batches.slice(0, Math.max(10, Math.floor(batches.length / 2))), rowsPerSecond / 2 / o.rowsPerBatch);
+    const parseRowsPerSecond = parseLimit(batches);
+    const diskRowsPerSecond = diskLimit(batches, dir);
+    const result: IngestBenchResult = {
+      rowsPerSecond,
+      mibPerSecond: bytes / run.seconds / 2 ** 20,
+      ackP50Ms: percentile(run.latencies, 50),
+      ackP99Ms: percentile(run.latencies, 99),
+      halfLoadP99Ms: percentile(half, 99),
+      parseRowsPerSecond,
+      diskRowsPerSecond,
+      ratioToParse: rowsPerSecond / parseRowsPerSecond,
+      ratioToDisk: rowsPerSecond / diskRowsPerSecond,
+    };
+    const f = (n: number) => Math.round(n).toLocaleString("en-US");
+    o.log(`ingest-http: ${rows.toLocaleString("en-US")} rows in ${o.batches} batches of ${o.rowsPerBatch}, ${o.clients} clients, wait=durable`);
+    o.log(`  edgeflow sync ingest      ${f(result.rowsPerSecond)} rows/s  ${result.mibPerSecond.toFixed(1)} MiB/s  ack p50 ${result.ackP50Ms.toFixed(1)} ms  p99 ${result.ackP99Ms.toFixed(1)} ms`);
+    o.log(`  at half that load         ack p99 ${result.halfLoadP99Ms.toFixed(1)} ms (goal < 10 ms)`);
+    o.log(`  parse limit (JSON.parse)  ${f(parseRowsPerSecond)} rows/s   ratio ${result.ratioToParse.toFixed(2)} (goal >= 0.50)`);
+    o.log(`  disk limit (append+sync)  ${f(diskRowsPerSecond)} rows/s   ratio ${result.ratioToDisk.toFixed(2)}`);
+    return result;
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) await main({ smoke: process.argv.includes("--smoke") });
