@@ -30,5 +30,5 @@ function ensureClickHouseServer(): void {
 }
 
 ensureClickHouseServer();
-const result = spawnSync(process.execPath, ["test", ...process.argv.slice(2)], { stdio: "inherit" });
+const result = spawnSync(process.execPath, ["test", "--timeout", "60000", ...process.argv.slice(2)], { stdio: "inherit" });
 process.exit(result.status ?? 1);

@@ -14,8 +14,10 @@
  * It runs as the current user (root in CI): 18.16 does not refuse root, and because the data
  * folder is created by the same user, newer servers' "owner of the data differs" check passes
  * too. `setpriv --pdeathsig KILL` (util-linux, always present on Debian) makes the kernel kill
- * the server if the test runner dies, so a crashed or killed `bun test` leaves no stray server.
- * setpriv execs the server in place, so the pid we hold is the server's own.
+ * the server when the test runner exits, however it exits: `bun test` (1.4) runs no
+ * `process.on("exit")` handlers, so this, not an exit hook, is what stops the shared server.
+ * setpriv execs the server in place, so the pid we hold is the server's own. A data folder
+ * whose owner is gone is removed by the next start (each folder names its owner in owner.pid).
  *
  * Invariants:
  * - A missing binary is an error, never a skip: CI must fail when a real component is absent.
@@ -98,7 +100,10 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-/** Servers this process started, killed on exit so a failed test run leaves none behind. */
+/**
+ * Servers this process started, killed on exit in plain `bun` scripts (bun test skips exit
+ * handlers; there pdeathsig does the killing and the next start removes the folder).
+ */
 const live = new Map<number, { dataDir: string; removeDir: boolean }>();
 let exitHookInstalled = false;
 
@@ -354,7 +359,7 @@ let shared: Promise<SharedClickHouse> | undefined;
 
 /**
  * One server for every test file in this process (bun runs files in one process): the external
- * one named by `EDGEFLOW_TEST_CLICKHOUSE_URL`, else one started here and killed at exit.
+ * one named by `EDGEFLOW_TEST_CLICKHOUSE_URL`, else one started here, which dies with the runner.
  * Tests isolate by database name. Never stop it; outage tests start their own.
  */
 export function sharedClickHouse(): Promise<SharedClickHouse> {
@@ -368,7 +373,8 @@ export function sharedClickHouse(): Promise<SharedClickHouse> {
 
 /**
  * chDB allows one data directory per process, so every chDB test in a process shares this one
- * and isolates by database name. `EDGEFLOW_TEST_CHDB_DIR` overrides it.
+ * and isolates by database name. `EDGEFLOW_TEST_CHDB_DIR` overrides it. Folders of finished
+ * runs are removed by the next run.
  */
 export function testChdbDataDir(): string {
   const fromEnv = process.env.EDGEFLOW_TEST_CHDB_DIR;

@@ -1,0 +1,437 @@
+/**
+ * The sink: reads the WAL from its checkpoint, writes batches to ClickHouse, and only then
+ * moves the checkpoint.
+ *
+ * Delivery is at-least-once; the views are effectively-once because every mutation carries a
+ * deterministic id that the store deduplicates on (ReplacingMergeTree + reads that collapse
+ * ids, plus a dedup token where the engine has one). A `kill -9` between an insert and the
+ * checkpoint replays that batch, and no query sees it twice.
+ *
+ * Batching follows ClickHouse's guidance: 10k–100k rows an insert and about one insert a
+ * second under load (`flushIntervalMs`); a batch is flushed early when a caller waits for
+ * visibility (`wait=visible`, S2Graph's `...WithWait`), after `waiterFlushMs`.
+ *
+ * Failures: a retriable error (the server is down, a timeout) retries the same batch with
+ * exponential backoff and full jitter, forever — the WAL keeps taking writes up to its disk
+ * budget meanwhile, and `/readyz` says degraded and why. A permanent error (the server
+ * refuses the data) splits the batch in halves until the refused rows are isolated; those go
+ * to the quarantine with the reason, the rest go on. Never a silent drop, never a stuck
+ * pipeline.
+ *
+ * The checkpoint trails the acknowledged position by `checkpointDelayMs`: ClickHouse's ack
+ * is not an fsync, so a short window of acknowledged rows stays in the WAL to be replayed
+ * (harmlessly, by id) after a power loss of the ClickHouse host.
+ */
+import type { Logger } from "pino";
+import { EdgeflowError, decodeMutation, type Mutation } from "../../lib/index.ts";
+import type { Wal, WalCursor, WalRecord } from "../../wal/index.ts";
+import type { QuarantineRecord } from "../ingest/index.ts";
+
+export interface SinkRow {
+  seq: number;
+  mutation: Mutation;
+}
+
+/** What the sink writes to; the store implements it. Errors are `EdgeflowError`s. */
+export interface SinkTarget {
+  /** Writes the batch, or throws. The token is the same on every retry of the same rows. */
+  writeMutations(rows: readonly SinkRow[], dedupToken: string): Promise<void>;
+  writeQuarantine(rows: readonly QuarantineRecord[], dedupToken: string): Promise<void>;
+}
+
+export interface SinkOptions {
+  batchRowsMax: number;
+  batchBytesMax: number;
+  flushIntervalMs: number;
+  waiterFlushMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  checkpointDelayMs: number;
+}
+
+export const sinkDefaults: SinkOptions = {
+  batchRowsMax: 100_000,
+  batchBytesMax: 32 * 1024 * 1024,
+  flushIntervalMs: 1000,
+  waiterFlushMs: 20,
+  retryBaseMs: 100,
+  retryMaxMs: 15_000,
+  checkpointDelayMs: 5_000,
+};
+
+export interface SinkObserver {
+  /** Seconds from acknowledgement to visible, for one write. */
+  freshness?(seconds: number): void;
+  batch?(rows: number, seconds: number): void;
+  retry?(error: EdgeflowError): void;
+  quarantined?(rows: number): void;
+}
+
+export interface SinkHealth {
+  state: "ok" | "retrying" | "stopped";
+  reason: string | undefined;
+  visibleSeq: number;
+  backlogRows: number;
+}
+
+const retriableKinds = new Set(["unavailable", "timeout", "io", "overloaded"]);
+
+export function isRetriable(error: unknown): boolean {
+  return !(error instanceof EdgeflowError) || retriableKinds.has(error.kind);
+}
+
+interface Waiter {
+  seq: number;
+  resolve: (visible: boolean) => void;
+}
+
+/** Reads one log and writes it in batches; the mutation log and the quarantine log each get one. */
+abstract class LogPump<Row> {
+  protected visible = 0;
+  private readonly waiters: Waiter[] = [];
+  private running = false;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private lastError: string | undefined;
+  private retrying = false;
+  private readonly acked: Array<{ seq: number; atMs: number }> = [];
+
+  constructor(
+    protected readonly wal: Wal,
+    protected readonly options: SinkOptions,
+    protected readonly log: Logger,
+    protected readonly now: () => number,
+  ) {
+    this.visible = wal.checkpointSeq;
+  }
+
+  protected abstract decode(record: WalRecord): Row | undefined;
+  protected abstract write(rows: Row[], token: string): Promise<void>;
+  /** Permanent failure of a single row: keep it somewhere with the reason. */
+  protected abstract refuse(row: Row, error: EdgeflowError): Promise<void>;
+  protected onVisible(_firstSeq: number, _lastSeq: number): void {}
+
+  get visibleSeq(): number {
+    return this.visible;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run().catch((error: unknown) => {
+      // A bug: say so loudly. The WAL still has everything; a restart replays it.
+      this.log.fatal({ err: error }, "sink loop crashed");
+      this.lastError = `sink crashed: ${(error as Error).message}`;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    for (const w of this.waiters.splice(0)) w.resolve(false);
+  }
+
+  health(): SinkHealth {
+    return {
+      state: this.stopping ? "stopped" : this.retrying ? "retrying" : "ok",
+      reason: this.retrying ? this.lastError : undefined,
+      visibleSeq: this.visible,
+      backlogRows: Math.max(0, this.wal.lastSeq - this.visible),
+    };
+  }
+
+  waitVisible(seq: number, timeoutMs: number): Promise<boolean> {
+    if (seq <= this.visible) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = { seq, resolve };
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      waiter.resolve = (visible) => {
+        clearTimeout(timer);
+        resolve(visible);
+      };
+      this.waiters.push(waiter);
+      this.wake?.();
+    });
+  }
+
+  private async run(): Promise<void> {
+    const cursor = this.wal.openCursor(this.wal.checkpointSeq + 1);
+    try {
+      while (!this.stopping) {
+        const records = await this.gather(cursor);
+        if (records.length > 0) await this.deliver(records);
+        await this.maybeCheckpoint();
+      }
+    } finally {
+      cursor.close();
+    }
+  }
+
+  /** Collects records until the batch is full, the flush interval passes, or someone waits. */
+  private async gather(cursor: WalCursor): Promise<WalRecord[]> {
+    const records: WalRecord[] = [];
+    let bytes = 0;
+    const started = this.now();
+    for (;;) {
+      const room = this.options.batchRowsMax - records.length;
+      for (const r of cursor.read({ recordCountMax: room, bytesMax: Math.max(1, this.options.batchBytesMax - bytes) })) {
+        records.push(r);
+        bytes += r.payload.byteLength;
+      }
+      if (this.stopping || records.length >= this.options.batchRowsMax || bytes >= this.options.batchBytesMax) return records;
+      const elapsed = this.now() - started;
+      const deadline = this.waiters.length > 0 ? this.options.waiterFlushMs : this.options.flushIntervalMs;
+      if (records.length > 0 && elapsed >= deadline) return records;
+      const waitMs = Math.max(1, (records.length > 0 ? deadline : this.options.flushIntervalMs) - elapsed);
+      await this.sleepOrWake(cursor, waitMs);
+      if (records.length === 0 && this.waiters.length === 0 && this.now() - started >= this.options.flushIntervalMs) return records;
+    }
+  }
+
+  private async sleepOrWake(cursor: WalCursor, ms: number): Promise<void> {
+    const controller = new AbortController();
+    const woken = new Promise<void>((resolve) => {
+      this.wake = () => {
+        controller.abort();
+        resolve();
+      };
+    });
+    await Promise.race([cursor.wait({ timeoutMs: ms, signal: controller.signal }).catch(() => false), woken]);
+    controller.abort();
+    this.wake = undefined;
+  }
+
+  private async deliver(records: WalRecord[]): Promise<void> {
+    const first = records[0]?.seq ?? 0;
+    const last = records[records.length - 1]?.seq ?? 0;
+    const rows: Row[] = [];
+    for (const r of records) {
+      const row = this.decode(r);
+      if (row !== undefined) rows.push(row);
+    }
+    const started = performance.now();
+    await this.writeWithRetry(rows, `${first}-${last}`);
+    this.visible = last;
+    this.acked.push({ seq: last, atMs: this.now() });
+    this.onVisible(first, last);
+    this.batchDone(rows.length, (performance.now() - started) / 1000);
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i];
+      if (w && w.seq <= last) {
+        this.waiters.splice(i, 1);
+        w.resolve(true);
+      }
+    }
+  }
+
+  protected batchDone(_rows: number, _seconds: number): void {}
+  protected retried(_error: EdgeflowError): void {}
+
+  private async writeWithRetry(rows: Row[], token: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.writeSplitting(rows, token);
+        if (this.retrying) this.log.info({ attempts: attempt }, "sink: the store accepts writes again");
+        this.retrying = false;
+        return;
+      } catch (error) {
+        const e = error instanceof EdgeflowError ? error : new EdgeflowError("io", "sink_write_failed", String((error as Error)?.message ?? error), {}, { cause: error });
+        this.retrying = true;
+        this.lastError = `${e.code}: ${e.message}`;
+        this.retried(e);
+        // Full jitter: many nodes coming back at once must not hammer ClickHouse in step.
+        const capMs = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(attempt, 20));
+        const delayMs = Math.random() * capMs;
+        if (attempt === 0 || attempt % 10 === 0) this.log.warn({ code: e.code, attempt, delayMs: Math.round(delayMs) }, `sink: write failed, retrying: ${e.message}`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (this.stopping && attempt > 2) throw e;
+      }
+    }
+  }
+
+  /** Writes rows; a permanent refusal splits the batch until the refused rows are alone, then refuses them. */
+  private async writeSplitting(rows: Row[], token: string): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await this.write(rows, token);
+    } catch (error) {
+      if (isRetriable(error)) throw error;
+      const e = error as EdgeflowError;
+      if (rows.length === 1) {
+        this.log.warn({ code: e.code }, `sink: a row was refused by the store and goes to the quarantine: ${e.message}`);
+        await this.refuse(rows[0] as Row, e);
+        return;
+      }
+      const half = Math.ceil(rows.length / 2);
+      await this.writeSplitting(rows.slice(0, half), `${token}.a`);
+      await this.writeSplitting(rows.slice(half), `${token}.b`);
+    }
+  }
+
+  private async maybeCheckpoint(): Promise<void> {
+    const horizon = this.now() - this.options.checkpointDelayMs;
+    let seq = 0;
+    while (this.acked.length > 0 && (this.acked[0]?.atMs ?? Infinity) <= horizon) seq = this.acked.shift()?.seq ?? seq;
+    if (this.stopping && this.acked.length > 0) {
+      // A clean stop checkpoints everything acknowledged: nothing to replay on the next start.
+      seq = this.acked[this.acked.length - 1]?.seq ?? seq;
+      this.acked.length = 0;
+    }
+    if (seq > this.wal.checkpointSeq) await this.wal.checkpoint(seq);
+  }
+}
+
+/** Records acknowledged writes' times, so the sink can measure freshness (ack → visible). */
+export class AckTimes {
+  private readonly entries: Array<{ seq: number; atMs: number }> = [];
+  /** Bounded: under a long outage the oldest times are dropped, and their freshness is not measured. */
+  static readonly entriesMax = 100_000;
+
+  add(lastSeq: number, atMs: number): void {
+    if (this.entries.length >= AckTimes.entriesMax) this.entries.shift();
+    this.entries.push({ seq: lastSeq, atMs });
+  }
+
+  /** Removes and returns the ack times of writes whose last record is at or below `seq`. */
+  takeUpTo(seq: number): number[] {
+    const out: number[] = [];
+    while (this.entries.length > 0 && (this.entries[0]?.seq ?? Infinity) <= seq) out.push(this.entries.shift()?.atMs ?? 0);
+    return out;
+  }
+}
+
+class MutationPump extends LogPump<SinkRow> {
+  constructor(
+    wal: Wal,
+    options: SinkOptions,
+    log: Logger,
+    now: () => number,
+    private readonly target: SinkTarget,
+    private readonly quarantine: (records: QuarantineRecord[]) => Promise<void>,
+    private readonly ackTimes: AckTimes,
+    private readonly observer: SinkObserver,
+  ) {
+    super(wal, options, log, now);
+  }
+
+  protected decode(record: WalRecord): SinkRow | undefined {
+    return { seq: record.seq, mutation: decodeMutation(record.payload) };
+  }
+
+  protected write(rows: SinkRow[], token: string): Promise<void> {
+    return this.target.writeMutations(rows, token);
+  }
+
+  protected async refuse(row: SinkRow, error: EdgeflowError): Promise<void> {
+    const raw = JSON.stringify(row.mutation);
+    await this.quarantine([
+      { rawText: raw, rawBytes: Buffer.byteLength(raw), rawTruncated: false, code: `store_${error.code}`, message: error.message, line: undefined, index: 0, receivedAtMs: this.now(), service: row.mutation.service },
+    ]);
+    this.observer.quarantined?.(1);
+  }
+
+  protected override onVisible(_first: number, last: number): void {
+    const now = this.now();
+    for (const atMs of this.ackTimes.takeUpTo(last)) this.observer.freshness?.((now - atMs) / 1000);
+  }
+
+  protected override batchDone(rows: number, seconds: number): void {
+    this.observer.batch?.(rows, seconds);
+  }
+
+  protected override retried(error: EdgeflowError): void {
+    this.observer.retry?.(error);
+  }
+}
+
+class QuarantinePump extends LogPump<QuarantineRecord> {
+  constructor(
+    wal: Wal,
+    options: SinkOptions,
+    log: Logger,
+    now: () => number,
+    private readonly target: SinkTarget,
+  ) {
+    super(wal, options, log, now);
+  }
+
+  protected decode(record: WalRecord): QuarantineRecord | undefined {
+    return JSON.parse(Buffer.from(record.payload).toString("utf8")) as QuarantineRecord;
+  }
+
+  protected write(rows: QuarantineRecord[], token: string): Promise<void> {
+    return this.target.writeQuarantine(rows, `q${token}`);
+  }
+
+  protected async refuse(row: QuarantineRecord, error: EdgeflowError): Promise<void> {
+    // The quarantine itself refused a row: the last place to keep it is the log.
+    this.log.error({ code: error.code, row }, "the quarantine table refused a row; it is kept only in this log line");
+  }
+}
+
+export interface SinkDeps {
+  mutations: Wal;
+  quarantine: Wal;
+  target: SinkTarget;
+  log: Logger;
+  now?: () => number;
+  observer?: SinkObserver;
+  options?: Partial<SinkOptions>;
+}
+
+export class Sink {
+  readonly ackTimes = new AckTimes();
+  private readonly mutationPump: MutationPump;
+  private readonly quarantinePump: QuarantinePump;
+
+  constructor(deps: SinkDeps) {
+    const options = { ...sinkDefaults, ...deps.options };
+    const now = deps.now ?? Date.now;
+    const log = deps.log.child({ module: "sink" });
+    this.quarantinePump = new QuarantinePump(deps.quarantine, options, log, now, deps.target);
+    this.mutationPump = new MutationPump(
+      deps.mutations,
+      options,
+      log,
+      now,
+      deps.target,
+      async (records) => {
+        await deps.quarantine.append(records.map((r) => new TextEncoder().encode(JSON.stringify(r))), { sync: true });
+      },
+      this.ackTimes,
+      deps.observer ?? {},
+    );
+  }
+
+  start(): void {
+    this.mutationPump.start();
+    this.quarantinePump.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.mutationPump.stop();
+    await this.quarantinePump.stop();
+  }
+
+  get visibleSeq(): number {
+    return this.mutationPump.visibleSeq;
+  }
+
+  waitVisible(seq: number, timeoutMs: number): Promise<boolean> {
+    return this.mutationPump.waitVisible(seq, timeoutMs);
+  }
+
+  health(): SinkHealth {
+    return this.mutationPump.health();
+  }
+
+  quarantineHealth(): SinkHealth {
+    return this.quarantinePump.health();
+  }
+}
