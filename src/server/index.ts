@@ -27,6 +27,7 @@ import { Registry } from "./registry/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { IngestLog, IngestMetrics, mountMutations } from "./mutate/index.ts";
 import { Quotas } from "./quota/index.ts";
+import type { FileLayer } from "../wal/index.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 export const version: string = packageJson.version;
@@ -41,6 +42,8 @@ export interface Deps {
    * directory a process, so tests that open several servers in one process share one.
    */
   chdbDataDir?: string;
+  /** The WAL's file layer; tests pass one that fails on purpose. */
+  walFileLayer?: FileLayer;
 }
 
 export interface Edgeflow {
@@ -83,6 +86,7 @@ export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edg
       groupCommitWindowMs: config.groupCommitWindowMs,
       logger: log.child({ module: "wal" }),
       observer: ingestMetrics.walObserver(),
+      ...(deps.walFileLayer ? { fs: deps.walFileLayer } : {}),
     });
     ingestMetrics.watchWal("mutations", ingestLog.mutations);
     ingestMetrics.watchWal("quarantine", ingestLog.quarantine);

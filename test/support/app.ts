@@ -1,7 +1,7 @@
 /** Opens an in-process edgeflow for tests: own data dir, own ClickHouse database, silent logs. */
 import pino from "pino";
 import { defaultConfig, type Config } from "../../src/server/config/index.ts";
-import { openEdgeflow, type Edgeflow } from "../../src/server/index.ts";
+import { openEdgeflow, type Deps, type Edgeflow } from "../../src/server/index.ts";
 import { tempDir } from "./tmp.ts";
 import { testChdbDataDir, uniqueDatabaseName } from "./clickhouse-server.ts";
 
@@ -9,7 +9,7 @@ export const adminToken = "test-admin-token";
 
 let counter = 0;
 
-export async function openTestEdgeflow(overrides: Partial<Config> = {}): Promise<Edgeflow> {
+export async function openTestEdgeflow(overrides: Partial<Config> = {}, deps: Partial<Deps> = {}): Promise<Edgeflow> {
   counter += 1;
   const config = defaultConfig({
     dataDir: tempDir(),
@@ -18,7 +18,7 @@ export async function openTestEdgeflow(overrides: Partial<Config> = {}): Promise
     clickhouseDatabase: uniqueDatabaseName(`app${counter}`),
     ...overrides,
   });
-  return openEdgeflow(config, { logger: pino({ level: "silent" }), defaultMetrics: false, chdbDataDir: testChdbDataDir() });
+  return openEdgeflow(config, { logger: pino({ level: "silent" }), defaultMetrics: false, chdbDataDir: testChdbDataDir(), ...deps });
 }
 
 /** A JSON request against the in-process app. */

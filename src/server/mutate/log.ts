@@ -17,7 +17,7 @@
  */
 import path from "node:path";
 import { EdgeflowError, encodeMutation, type Mutation } from "../../lib/index.ts";
-import { openWal, type Wal, type WalLogger, type WalObserver } from "../../wal/index.ts";
+import { openWal, type FileLayer, type Wal, type WalLogger, type WalObserver } from "../../wal/index.ts";
 import type { QuarantineRecord } from "../ingest/index.ts";
 
 export type WaitMode = "async" | "durable" | "visible";
@@ -30,6 +30,8 @@ export interface IngestLogOptions {
   groupCommitWindowMs: number;
   logger?: WalLogger;
   observer?: WalObserver;
+  /** The file layer; tests pass one that fails on purpose. */
+  fs?: FileLayer;
 }
 
 /** How the sink tells the log that records up to a sequence number are queryable. */
@@ -58,6 +60,7 @@ export class IngestLog {
       groupCommitWindowMs: options.groupCommitWindowMs,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.observer ? { observer: options.observer } : {}),
+      ...(options.fs ? { fs: options.fs } : {}),
     };
     const mutations = await openWal({ ...common, dir: path.join(options.dataDir, "wal"), diskBytesMax: options.diskBytesMax });
     try {
