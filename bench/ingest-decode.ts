@@ -7,6 +7,7 @@
  *
  *     node_modules/.bin/bun bench/ingest-decode.ts [--smoke]
  */
+import { seededRandom as prng } from "../src/lib/index.ts";
 import type { LabelDef, SchemaLookup } from "../src/lib/index.ts";
 import { decodeNdjson } from "../src/server/ingest/index.ts";
 
@@ -27,17 +28,6 @@ export interface BenchFigures {
   ratio: number;
 }
 
-/** A small deterministic PRNG (mulberry32), so every run measures the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const viewLabel: LabelDef = {
   id: 1, label: "view", srcServiceName: "shop", srcColumnName: "user_id", srcColumnType: "long",

@@ -7,3 +7,4 @@ export * from "./errors.ts";
 export * from "./chdb-loader.ts";
 export * from "./schema.ts";
 export * from "./mutation.ts";
+export * from "./random.ts";

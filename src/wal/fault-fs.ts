@@ -26,6 +26,7 @@
  *
  * Randomness comes from a seeded generator, so a failing property test replays exactly.
  */
+import { seededRandom } from "../lib/index.ts";
 import * as path from "node:path";
 import { assert } from "../lib/index.ts";
 import type { FileLayer } from "./file-layer.ts";
@@ -101,17 +102,6 @@ export class FaultFileError extends Error {
   }
 }
 
-/** mulberry32: small, fast, seeded; good enough to pick tear points. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultFileLayer implements FileLayer {
   /** Calls per operation, counted before any injected failure. */

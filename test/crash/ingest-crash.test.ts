@@ -7,7 +7,7 @@
  * `CRASH_CYCLES` sets the number of cycles (default 20, up to 1000); `SEED` replays a run.
  */
 import { describe, expect, test } from "bun:test";
-import { decodeMutation } from "../../src/lib/index.ts";
+import { decodeMutation, seededRandom as random } from "../../src/lib/index.ts";
 import { clientMutationId } from "../../src/server/ingest/index.ts";
 import { openWal } from "../../src/wal/index.ts";
 import { spawnServer, type SpawnedServer } from "../binary/spawn-server.ts";
@@ -18,17 +18,6 @@ const cycles = Math.min(1000, Number(process.env.CRASH_CYCLES ?? 20));
 const seed = Number(process.env.SEED ?? Date.now() % 2 ** 31);
 console.log(`crash test: SEED=${seed} CRASH_CYCLES=${cycles}`);
 
-/** A small seeded generator (mulberry32), so a failing run can be replayed. */
-function random(seedValue: number): () => number {
-  let a = seedValue >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const admin = "crash-admin";
 const headers = { authorization: `Bearer ${admin}`, "content-type": "application/x-ndjson" };
