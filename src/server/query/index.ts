@@ -105,5 +105,6 @@ export {
   stepGroupByFilter, type FrontierVertex, type ParamEdges, type StepEdgesOptions,
 } from "./step.ts";
 export { filterOutResult, finishQuery, groupEdges, mergeMultiQuery, orderEdges, type DegreeRow, type EdgeGroup, type QueryResult } from "./result.ts";
-export { referenceGetEdges, referenceQuery, type ReferenceGraph, type ReferenceOptions } from "./reference.ts";
+export { memoryFetcher, referenceGetEdges, referenceQuery, type ReferenceGraph, type ReferenceOptions } from "./reference.ts";
+export { executeGetEdges, executeQuery, type ExecuteOptions, type FetchVertex, type ParamFetch, type ParamFetcher } from "./execute.ts";
 export { degreeToJson, edgeToJson, emptyGetEdgesJson, toGetEdgesJson, type Json, type JsonRecord, type ResponseOptions } from "./response.ts";
