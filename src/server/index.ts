@@ -26,6 +26,9 @@ import { Contract, docsPage, z } from "./openapi/index.ts";
 import { Registry } from "./registry/index.ts";
 import { openStore, type Store } from "../store/index.ts";
 import { IngestLog, IngestMetrics, mountMutations } from "./mutate/index.ts";
+import { mountGraphApi } from "./graph-api/index.ts";
+import { Pipeline } from "./pipeline.ts";
+import type { SinkOptions } from "./sink/index.ts";
 import { Quotas } from "./quota/index.ts";
 import type { FileLayer } from "../wal/index.ts";
 import packageJson from "../../package.json" with { type: "json" };
@@ -44,12 +47,15 @@ export interface Deps {
   chdbDataDir?: string;
   /** The WAL's file layer; tests pass one that fails on purpose. */
   walFileLayer?: FileLayer;
+  /** Sink batching and retry settings (tests shorten them). */
+  sinkOptions?: Partial<SinkOptions>;
 }
 
 export interface Edgeflow {
   app: Hono<AppEnv>;
   registry: Registry;
   ingestLog: IngestLog;
+  pipeline: Pipeline;
   store: Store;
   metrics: Metrics;
   contract: Contract;
@@ -101,19 +107,22 @@ export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edg
     const auth = new Authenticator(registry, admin.adminTokenHash);
     const openedStore = store;
     const openedLog = ingestLog;
+    const pipeline = new Pipeline({ store, registry, ingestLog, log, prometheus: metrics.registry, now, ...(deps.sinkOptions ? { sinkOptions: deps.sinkOptions } : {}) });
     const readiness = async (): Promise<Readiness> => {
       const health = await openedStore.ping();
       const wal = openedLog.mutations.health();
+      const sink = pipeline.health();
       const checks: Readiness["checks"] = {
         registry: { ready: true },
         wal: wal.writable ? { ready: true } : { ready: false, reason: `${wal.state}: ${wal.reason ?? ""}` },
         store: health.ready ? { ready: true } : { ready: false, reason: health.reason ?? "not ready" },
+        sink: sink.state === "ok" ? { ready: true } : { ready: false, reason: `${sink.state}: ${sink.reason ?? ""}; ${sink.backlogRows} rows waiting in the WAL` },
       };
       const ready = Object.values(checks).every((c) => c.ready);
       metrics.ready.set(ready ? 1 : 0);
       return { ready, checks };
     };
-    const app = buildApp({ log, metrics, contract, auth, registry, readiness });
+    const app = buildApp({ log, metrics, contract, auth, registry, readiness, stats: () => pipeline.stats() });
     mountMutations(app, contract, {
       registry,
       log: openedLog,
@@ -122,10 +131,13 @@ export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edg
       config,
       now,
     });
+    mountGraphApi(app, contract, { registry, graph: pipeline.graph, now });
+    pipeline.start();
     return {
       app,
       registry,
       ingestLog: openedLog,
+      pipeline,
       store,
       metrics,
       contract,
@@ -133,6 +145,7 @@ export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edg
       generatedAdminToken: admin.generatedToken,
       readiness,
       async close() {
+        await pipeline.stop();
         await openedLog.close();
         await openedStore.close();
         await registry.close();
@@ -153,6 +166,7 @@ interface AppParts {
   auth: Authenticator;
   registry: Registry;
   readiness: () => Promise<Readiness>;
+  stats: () => Record<string, unknown>;
 }
 
 function buildApp(parts: AppParts): Hono<AppEnv> {
@@ -182,6 +196,9 @@ function buildApp(parts: AppParts): Hono<AppEnv> {
     return c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
   });
   contract.add({ method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "operations", auth: "admin", response: z.string(), responseContentType: "text/plain" });
+
+  app.get("/v1/stats", (c) => c.json(parts.stats()));
+  contract.add({ method: "get", path: "/v1/stats", summary: "Pipeline figures: freshness (ack to queryable) p50/p99, sink backlog, WAL positions", tag: "operations", auth: "service" });
 
   mountAdmin(app, contract, { registry });
 

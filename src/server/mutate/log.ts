@@ -77,11 +77,15 @@ export class IngestLog {
     this.visibility = visibility;
   }
 
+  /** Called with the last sequence number and the time of every acknowledged write (freshness starts there). */
+  onAcknowledged: ((lastSeq: number, atMs: number) => void) | undefined;
+
   /** Writes mutations and answers when the wait mode is satisfied. Returns the last sequence number. */
   async write(mutations: readonly Mutation[], wait: WaitMode): Promise<number> {
     if (mutations.length === 0) return this.mutations.lastSeq;
     const records = mutations.map(encodeMutation);
     const { lastSeq } = await this.mutations.append(records, { sync: wait !== "async" });
+    this.onAcknowledged?.(lastSeq, Date.now());
     if (wait === "visible" && this.visibility) {
       const visible = await this.visibility.waitVisible(lastSeq, visibleWaitMsMax);
       if (!visible) {

@@ -80,6 +80,9 @@ export function isRetriable(error: unknown): boolean {
   return !(error instanceof EdgeflowError) || retriableKinds.has(error.kind);
 }
 
+/** Thrown inside the loop when it must give up a retry because the sink is stopping. */
+class SinkStopped extends Error {}
+
 interface Waiter {
   seq: number;
   resolve: (visible: boolean) => void;
@@ -120,6 +123,10 @@ abstract class LogPump<Row> {
     if (this.running) return;
     this.running = true;
     this.loop = this.run().catch((error: unknown) => {
+      if (error instanceof SinkStopped) {
+        this.log.warn({ backlogRows: this.wal.lastSeq - this.visible }, "sink stopped with rows not yet written; they stay in the WAL");
+        return;
+      }
       // A bug: say so loudly. The WAL still has everything; a restart replays it.
       this.log.fatal({ err: error }, "sink loop crashed");
       this.lastError = `sink crashed: ${(error as Error).message}`;
@@ -250,7 +257,8 @@ abstract class LogPump<Row> {
         const delayMs = Math.random() * capMs;
         if (attempt === 0 || attempt % 10 === 0) this.log.warn({ code: e.code, attempt, delayMs: Math.round(delayMs) }, `sink: write failed, retrying: ${e.message}`);
         await new Promise((resolve) => setTimeout(resolve, delayMs));
-        if (this.stopping && attempt > 2) throw e;
+        // Stopping while the store is down: give up; the rows stay in the WAL for the next start.
+        if (this.stopping && attempt > 2) throw new SinkStopped();
       }
     }
   }
