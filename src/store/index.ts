@@ -137,3 +137,7 @@ export async function openStore(config: StoreConfig, deps: StoreDeps = {}): Prom
   }
   return store;
 }
+
+// The property graph over the store (src/store/graph): tables, views, the fold, writes and reads.
+export { createGraphStore, edgeFoldSql, edgesSql, labelViewName, labelViewSql, tableNames as graphTableNames } from "./graph/index.ts";
+export type * from "./graph/types.ts";

@@ -1,0 +1,307 @@
+/**
+ * The read-time fold, as SQL: one SELECT per label that turns the op rows into the current
+ * edges, with typed prop columns. reads.ts wraps it (filters, order, `LIMIT n BY`); label
+ * views (label-views.ts) select from it whole. The TypeScript reference (reference-fold.ts)
+ * states the same rules as a sequential fold; the property test compares the two.
+ *
+ * Every comparison is on `okey` (order-key.ts): "later" is "greater okey", so ties between
+ * equal timestamps follow one fixed precedence, and a delete at T hides anything at or before T.
+ *
+ * Strong labels, per edge (GROUP BY the queried end `_v` and the other end `_o`):
+ *
+ *   A  op rows of the queried vertices (edge_ops_out by from, or edge_ops_in by to; both for
+ *      undirected labels, which read the same edge from either end)
+ *   B  GROUP BY _v, _o:
+ *        _r0 = maxIf(okey, insert|insertBulk|delete)   the latest op that resets every prop
+ *        _d0 = maxIf(okey, delete)                     the latest delete
+ *        _wk = maxIf(okey, insert|insertBulk|update|increment), _wts its timestamp
+ *        per prop i:  _s_i = maxIf(okey, a set of i: insert|insertBulk|update naming i)
+ *                     _x_i = argMaxIf(value of i, okey, the same)
+ *                     _n_i = groupUniqArrayIf((okey, value of i), increment of i)
+ *      HAVING _wk > _d0 (no later write: deleted whatever the tombstones say)
+ *   C  the latest deleteAll tombstone of each end, `_t`: a deleteAll of the source or target
+ *      vertex at T is a delete of the edge at T. Either joined from `tombstones` (views), or
+ *      given as constants read just before (reads: two `transform`s instead of two joins)
+ *   D  _rk = max(_r0, _t); live iff _wk > max(_d0, _t). Per prop: the value set at the
+ *      latest reset survives iff that set is not older than _rk (_b_i); increments count iff
+ *      later than the cut max(_s_i, _rk) (_m_i); the prop exists iff _b_i or a counted
+ *      increment; its value is the set value plus the counted increments.
+ *   E  typed columns: `from`, `to`, `timestamp`, one per prop, defaults filled in.
+ *
+ * Replays: duplicates of a mutation have equal rows, which max/argMax and the uniq-array of
+ * (okey, value) ignore, so strong folds read without FINAL. Weak labels read with FINAL.
+ *
+ * Weak labels: every insert/update/increment/insertBulk is its own edge (multi-edges, as in
+ * S2Graph where weak writes are blind). An edge is hidden by a delete of its pair, or a
+ * deleteAll tombstone of either end, with a greater okey, that is at or after its timestamp.
+ * S2Graph's weak delete removes the index entry of exactly the edge sent back (the documented
+ * use is to send back edges a query returned); here it hides every edge of that pair up to
+ * its timestamp, which gives the same result for that use and does not depend on which copy
+ * of a multi-edge a client names.
+ *
+ * Shape for speed: the cost of these queries on tiny data is the analyzer's, not execution
+ * (chDB: EXPLAIN QUERY TREE took 49 of 65 ms). A SELECT whose aliases build on each other
+ * (_t -> _rk -> _b -> _c -> _m -> _y) is expanded into every use and cost ~17 ms for five props
+ * on its own; so each derived value is computed one subquery level below its uses, and
+ * tombstones are constants where possible (two joins cost ~15-20 ms).
+ *
+ * 18.16 notes: a lambda cannot capture a column of a subquery ("Unknown identifier"), so the
+ * cut is passed to `arrayFilter` as a second array; joined subqueries carry aliases (26.x
+ * requires them); `ifNull` around joined columns keeps the fold right under join_use_nulls=1.
+ */
+import type { ColumnDef, DataType, Direction, LabelDef, PropDef } from "../../lib/index.ts";
+import { quoteIdentifier, quoteString } from "../quote.ts";
+import { columnScope, labelScope, tableNames } from "./schema.ts";
+import { defaultLiteral, isNumericType, narrow, parseText, type TypeMode } from "./typed.ts";
+
+/**
+ * Where the deleteAll tombstones of the edges' ends come from: joined from the table (any
+ * number, slower to plan), or the latest key of each end read beforehand (`tombstoneLookupSql`),
+ * keyed by stored vertex text.
+ */
+export type TombstoneSource =
+  | { kind: "join" }
+  | { kind: "constants"; queried: ReadonlyMap<string, string>; other: ReadonlyMap<string, string> };
+
+/** What to fold: a label read from one end, for some vertices (read mode) or all (a view). */
+export interface EdgeFoldSpec {
+  label: LabelDef;
+  direction: Direction;
+  /** Stored texts of the queried vertices; undefined folds the whole label (analyst views). */
+  vertexIds: readonly string[] | undefined;
+  /** Stored text of the other end, for point lookups. */
+  to?: string;
+  mode: TypeMode;
+  /** Default: joined. */
+  tombstones?: TombstoneSource;
+}
+
+const setOps = "('insert', 'insertBulk', 'update')";
+const resetOps = "('insert', 'insertBulk', 'delete')";
+
+function list(values: readonly string[]): string {
+  return `(${values.map(quoteString).join(", ")})`;
+}
+
+function max2(a: string, b: string): string {
+  return `if(${a} > ${b}, ${a}, ${b})`;
+}
+
+/** The prop's value in a row's arrays. */
+function propValueOf(prop: PropDef): string {
+  return `_pv[indexOf(_pk, ${quoteString(prop.name)})]`;
+}
+
+function hasProp(prop: PropDef): string {
+  return `has(_pk, ${quoteString(prop.name)})`;
+}
+
+interface Side {
+  table: string;
+  /** Stored column of the queried end and of the other end in that table. */
+  v: string;
+  o: string;
+}
+
+/** True when `_v` is the edges' target: an "in" read of a directed label. */
+function queriedIsTarget(spec: EdgeFoldSpec): boolean {
+  return spec.direction === "in" && spec.label.isDirected && spec.vertexIds !== undefined;
+}
+
+function sides(spec: EdgeFoldSpec, strong: boolean): Side[] {
+  const out = strong ? tableNames.edgeOpsOut : tableNames.weakEdgesOut;
+  const inTable = strong ? tableNames.edgeOpsIn : tableNames.weakEdgesIn;
+  if (!spec.label.isDirected && spec.vertexIds !== undefined) {
+    return [{ table: out, v: "from_id", o: "to_id" }, { table: inTable, v: "to_id", o: "from_id" }];
+  }
+  return queriedIsTarget(spec) ? [{ table: inTable, v: "to_id", o: "from_id" }] : [{ table: out, v: "from_id", o: "to_id" }];
+}
+
+/**
+ * A: the op rows of the queried vertices, with the queried end as `_v`, from the strong or the
+ * weak tables; `final` collapses replayed rows (needed where rows are listed, not aggregated).
+ */
+export function sourceRows(spec: EdgeFoldSpec, strong: boolean, final: boolean, opFilter?: string): string {
+  const { label } = spec;
+  const finalClause = final ? " FINAL" : "";
+  const parts = sides(spec, strong).map((side, index) => {
+    const conditions = [`label = ${quoteString(label.label)}`, `label_id = ${label.id}`];
+    if (opFilter !== undefined) conditions.push(opFilter);
+    if (spec.vertexIds !== undefined) conditions.push(`${side.v} IN ${list(spec.vertexIds)}`);
+    if (spec.to !== undefined) conditions.push(`${side.o} = ${quoteString(spec.to)}`);
+    // The second side of an undirected label skips self-loops, which the first side already has.
+    if (index === 1) conditions.push("from_id != to_id");
+    let ends = `${side.v} AS _v, ${side.o} AS _o`;
+    if (!label.isDirected && spec.vertexIds === undefined) {
+      // A whole undirected label: each edge once, under its (smaller, larger) pair of ends.
+      ends = "if(from_id <= to_id, from_id, to_id) AS _v, if(from_id <= to_id, to_id, from_id) AS _o";
+    }
+    return `SELECT ${ends}, okey AS _k, ts AS _ts, op AS _op, prop_keys AS _pk, prop_values AS _pv
+      FROM ${side.table}${finalClause} WHERE ${conditions.join(" AND ")}`;
+  });
+  return parts.length === 1 ? (parts[0] as string) : parts.join("\n      UNION ALL\n      ");
+}
+
+/** Tombstone scopes that hit the queried end and the other end of a label's edges. */
+export function endScopes(spec: EdgeFoldSpec): { queried: string[]; other: string[] } {
+  const { label } = spec;
+  const source = [labelScope(label.id, "out"), columnScope(label.srcServiceName, label.srcColumnName)];
+  const target = [labelScope(label.id, "in"), columnScope(label.tgtServiceName, label.tgtColumnName)];
+  if (!label.isDirected) {
+    // Either end of an undirected edge is both a source and a target.
+    const both = [...new Set([...source, ...target])];
+    return { queried: both, other: both };
+  }
+  return queriedIsTarget(spec) ? { queried: target, other: source } : { queried: source, other: target };
+}
+
+/** Restrictions of the tombstone lookups to the ends at hand (none for a whole label). */
+function endFilters(spec: EdgeFoldSpec, strong: boolean): { queried: string; other: string } {
+  if (spec.vertexIds === undefined) return { queried: "", other: "" };
+  const others = spec.to !== undefined ? `= ${quoteString(spec.to)}` : `IN (SELECT _o FROM (${sourceRows(spec, strong, false)}))`;
+  return { queried: ` AND vertex IN ${list(spec.vertexIds)}`, other: ` AND vertex ${others}` };
+}
+
+/**
+ * The latest tombstone key of each end of the edges a read will fold: rows (scope, vertex, k).
+ * reads.ts runs it first and passes the result back as `{kind: "constants"}`.
+ */
+export function tombstoneLookupSql(spec: EdgeFoldSpec): string {
+  const scopes = endScopes(spec);
+  const filters = endFilters(spec, spec.label.consistencyLevel === "strong");
+  return `SELECT scope, vertex, max(okey) AS k FROM ${tableNames.tombstones}
+    WHERE (scope IN ${list(scopes.queried)}${filters.queried}) OR (scope IN ${list(scopes.other)}${filters.other})
+    GROUP BY scope, vertex`;
+}
+
+function transformOf(column: string, keys: ReadonlyMap<string, string>): string | undefined {
+  if (keys.size === 0) return undefined;
+  return `transform(${column}, ${`[${[...keys.keys()].map(quoteString).join(", ")}]`}, ${`[${[...keys.values()].map(quoteString).join(", ")}]`}, '')`;
+}
+
+/**
+ * C: `inner` (with columns `columns`, among them `_v` and `_o`) plus `_t`, the latest tombstone
+ * key of either end ('' for none); undefined when the source says there are none at all.
+ */
+function withTombstones(inner: string, columns: readonly string[], spec: EdgeFoldSpec, strong: boolean): string | undefined {
+  const cols = columns.join(", ");
+  const source = spec.tombstones ?? { kind: "join" };
+  if (source.kind === "constants") {
+    const keys = [transformOf("_v", source.queried), transformOf("_o", source.other)].filter((k): k is string => k !== undefined);
+    if (keys.length === 0) return undefined;
+    return `SELECT ${cols}, ${keys.length === 1 ? keys[0] : max2(keys[0] as string, keys[1] as string)} AS _t FROM (${inner})`;
+  }
+  const scopes = endScopes(spec);
+  const filters = endFilters(spec, strong);
+  const joined = `SELECT ${cols}, _tv, _to FROM (
+      SELECT ${cols}, _tv FROM (${inner}) AS g
+      ANY LEFT JOIN (SELECT vertex AS _v, max(okey) AS _tv FROM ${tableNames.tombstones}
+        WHERE scope IN ${list(scopes.queried)}${filters.queried} GROUP BY _v) AS tv USING (_v)
+    ) AS gv
+    ANY LEFT JOIN (SELECT vertex AS _o, max(okey) AS _to FROM ${tableNames.tombstones}
+      WHERE scope IN ${list(scopes.other)}${filters.other} GROUP BY _o) AS tt USING (_o)`;
+  return `SELECT ${cols}, ${max2("ifNull(_tv, '')", "ifNull(_to, '')")} AS _t FROM (${joined})`;
+}
+
+/** E: `from`, `to`, `timestamp` and one typed column per prop, given each prop's value expression. */
+function typedProjection(inner: string, spec: EdgeFoldSpec, values: readonly string[]): string {
+  const { label, mode } = spec;
+  const target = queriedIsTarget(spec);
+  const vType: DataType = target ? label.tgtColumnType : label.srcColumnType;
+  const oType: DataType = target ? label.srcColumnType : label.tgtColumnType;
+  const columns = [
+    "_v", "_o", "_wk",
+    `${narrow(parseText("_v", vType), vType, mode)} AS ${quoteIdentifier("from")}`,
+    `${narrow(parseText("_o", oType), oType, mode)} AS ${quoteIdentifier("to")}`,
+    `_wts AS ${quoteIdentifier("timestamp")}`,
+    ...label.props.map((prop, i) => `${narrow(values[i] as string, prop.dataType, mode)} AS ${quoteIdentifier(prop.name)}`),
+  ];
+  return `SELECT ${columns.join(",\n    ")}\n  FROM (${inner})`;
+}
+
+function strongFold(spec: EdgeFoldSpec): string {
+  const props = spec.label.props;
+  const numeric = props.map((prop) => isNumericType(prop.dataType));
+  const aggregates = props.flatMap((prop, i) => {
+    const set = `_op IN ${setOps} AND ${hasProp(prop)}`;
+    const columns = [`maxIf(_k, ${set}) AS _s_${i}`, `argMaxIf(${propValueOf(prop)}, _k, ${set}) AS _x_${i}`];
+    if (numeric[i]) columns.push(`groupUniqArrayIf((_k, ${propValueOf(prop)}), _op = 'increment' AND ${hasProp(prop)}) AS _n_${i}`);
+    return columns;
+  });
+  const perProp = props.flatMap((_, i) => (numeric[i] ? [`_s_${i}`, `_x_${i}`, `_n_${i}`] : [`_s_${i}`, `_x_${i}`]));
+  const ends = ["_v", "_o", "_wk", "_wts"];
+  const grouped = `SELECT _v, _o,
+      maxIf(_k, _op IN ${resetOps}) AS _r0, maxIf(_k, _op = 'delete') AS _d0,
+      maxIf(_k, _op != 'delete') AS _wk, maxIf(_ts, _op != 'delete') AS _wts${aggregates.map((c) => `,\n      ${c}`).join("")}
+    FROM (${sourceRows(spec, true, false)}) GROUP BY _v, _o HAVING _wk > _d0`;
+  // D1: the reset point with tombstones, and visibility.
+  const tombstoned = withTombstones(grouped, [...ends, "_r0", "_d0", ...perProp], spec, true);
+  const reset = tombstoned === undefined
+    ? `SELECT ${[...ends, ...perProp].join(", ")}, _r0 AS _rk FROM (${grouped})`
+    : `SELECT ${[...ends, ...perProp].join(", ")}, ${max2("_r0", "_t")} AS _rk FROM (${tombstoned}) WHERE _wk > _d0 AND _wk > _t`;
+  // D2: whether the set value survives, and the increments after the cut.
+  const cutOf = (i: number): string => max2(`_s_${i}`, "_rk");
+  const counted = `SELECT ${[...ends, ...props.flatMap((_, i) => [
+    `_x_${i}`,
+    `(_s_${i} != '' AND _s_${i} >= _rk) AS _b_${i}`,
+    ...(numeric[i] ? [`arrayFilter((e, c) -> e.1 > c, _n_${i}, arrayResize([${cutOf(i)}], length(_n_${i}), ${cutOf(i)})) AS _m_${i}`] : []),
+  ])].join(",\n      ")} FROM (${reset})`;
+  // E: value = set value + counted increments; absent -> default.
+  const values = props.map((prop, i) => {
+    if (!numeric[i]) return `if(_b_${i}, ${parseText(`_x_${i}`, prop.dataType)}, ${defaultLiteral(prop)})`;
+    const sum = `${parseText(`if(_b_${i}, _x_${i}, '')`, prop.dataType)} + arraySum(arrayMap(e -> ${parseText("e.2", prop.dataType)}, _m_${i}))`;
+    return `if(_b_${i} OR notEmpty(_m_${i}), ${sum}, ${defaultLiteral(prop)})`;
+  });
+  return typedProjection(counted, spec, values);
+}
+
+function weakFold(spec: EdgeFoldSpec): string {
+  const props = spec.label.props;
+  const edges = sourceRows(spec, false, true, "op != 'delete'");
+  // max() ignores replayed copies: the deletes need no FINAL.
+  const deletes = sourceRows(spec, false, false, "op = 'delete'");
+  const columns = ["_v", "_o", "_k", "_ts", "_pk", "_pv", "_pd"];
+  const withPairDeletes = `SELECT _v, _o, _k, _ts, _pk, _pv, ifNull(_pd, '') AS _pd FROM (
+      SELECT _v, _o, _k, _ts, _pk, _pv, _pd FROM (${edges}) AS e
+      ANY LEFT JOIN (SELECT _v, _o, max(_k) AS _pd FROM (${deletes}) GROUP BY _v, _o) AS pd USING (_v, _o))`;
+  const tombstoned = withTombstones(withPairDeletes, columns, spec, false);
+  const live = `SELECT _v, _o, _k AS _wk, _ts AS _wts, _pk, _pv FROM (${tombstoned ?? withPairDeletes})
+    WHERE _k > _pd${tombstoned === undefined ? "" : " AND _k > _t"}`;
+  const values = props.map((prop) => `if(${hasProp(prop)}, ${parseText(propValueOf(prop), prop.dataType)}, ${defaultLiteral(prop)})`);
+  return typedProjection(live, spec, values);
+}
+
+/**
+ * The live edges of a label as a SELECT with columns `_v`, `_o` (stored texts of the queried
+ * and the other end), `_wk` (the order key of the edge's latest write, a tiebreak), `from`,
+ * `to`, `timestamp`, and one typed column per prop.
+ */
+export function edgeFoldSql(spec: EdgeFoldSpec): string {
+  return spec.label.consistencyLevel === "strong" ? strongFold(spec) : weakFold(spec);
+}
+
+/**
+ * The live vertices of a column: insert and update set the props they name (S2Graph writes
+ * vertex props as separate cells; an insert does not drop the others), delete and deleteAll
+ * hide every prop older than them; a vertex exists iff its latest insert/update is later than
+ * its latest delete. Columns: `_v`, `_wts`, and one typed column per prop.
+ */
+export function vertexFoldSql(column: ColumnDef, ids: readonly string[], mode: TypeMode): string {
+  const props = column.props;
+  const perProp = props.flatMap((prop, i) => {
+    const set = `_op IN ('insert', 'update') AND ${hasProp(prop)}`;
+    return [`maxIf(_k, ${set}) AS _s_${i}`, `argMaxIf(${propValueOf(prop)}, _k, ${set}) AS _x_${i}`];
+  });
+  const rows = `SELECT vertex_id AS _v, okey AS _k, ts AS _ts, op AS _op, prop_keys AS _pk, prop_values AS _pv
+    FROM ${tableNames.vertexOps}
+    WHERE service = ${quoteString(column.serviceName)} AND column_name = ${quoteString(column.columnName)} AND vertex_id IN ${list(ids)}`;
+  const grouped = `SELECT _v, maxIf(_k, _op IN ('delete', 'deleteAll')) AS _r0,
+      maxIf(_k, _op IN ('insert', 'update')) AS _wk, maxIf(_ts, _op IN ('insert', 'update')) AS _wts${perProp.map((c) => `,\n      ${c}`).join("")}
+    FROM (${rows}) GROUP BY _v HAVING _wk > _r0`;
+  const columns = [
+    "_v", "_wts",
+    ...props.map((prop, i) =>
+      `${narrow(`if(_s_${i} > _r0, ${parseText(`_x_${i}`, prop.dataType)}, ${defaultLiteral(prop)})`, prop.dataType, mode)} AS ${quoteIdentifier(prop.name)}`),
+  ];
+  return `SELECT ${columns.join(",\n    ")}\n  FROM (${grouped})`;
+}

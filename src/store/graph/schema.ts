@@ -1,0 +1,141 @@
+/**
+ * The graph's tables and materialized views, as DDL that runs unchanged on ClickHouse 18.16 and
+ * on chDB's 26.x (checked by test/integration/graph-*.test.ts on both).
+ *
+ *   mutations ──┬─ mv_edge_ops_out ──▶ edge_ops_out    strong edge ops, (label, from, to, okey)
+ *               ├─ mv_edge_ops_in ───▶ edge_ops_in     the same rows, (label, to, from, okey)
+ *               ├─ mv_weak_edges_out ▶ weak_edges_out  weak edges and deletes, (label, from, -ts)
+ *               ├─ mv_weak_edges_in ─▶ weak_edges_in   the same rows, (label, to, -ts)
+ *               ├─ mv_tombstones ────▶ tombstones      deleteAll of an edge side or a vertex, (scope, vertex)
+ *               └─ mv_vertex_ops ────▶ vertex_ops      vertex ops, (service, column, id, okey)
+ *   quarantine   refused rows with the reason;   graph_views   which label view SQL is installed
+ *
+ * - Every table is a `ReplacingMergeTree` whose sorting key ends in the mutation id (`okey` ends
+ *   in it), so a replayed mutation collapses into its first copy when parts merge. Reads never
+ *   rely on merges: strong folds use aggregates that ignore duplicates (max, argMax, uniq
+ *   arrays keyed by id), weak and vertex rows are read with `FINAL`.
+ * - `mutations` keeps every mutation as written, including those of labels that were unknown
+ *   when written (`consistency = ''`), which no view picks up.
+ * - Props are two parallel arrays, `prop_keys` and `prop_values`, values as text (numbers in
+ *   JavaScript's shortest form, booleans `true`/`false`); the registry types them at read time.
+ *   Per-prop versions come from folding each prop over the op rows by `okey` (fold-sql.ts), so
+ *   no per-prop table is needed: the prop names are known when the query is built.
+ * - The weak tables sort newest first with `neg_ts = -ts`: 18.16 has no DESC in a sorting key.
+ * - Tombstone scopes: `L:<label id>:out|in` for an edge deleteAll of a source/target vertex,
+ *   `C:<service>:<column>` for a vertex deleteAll (which also deletes the vertex's edges).
+ * - 18.16 refuses `CREATE OR REPLACE VIEW`, so label views are dropped and created
+ *   (label-views.ts). It accepts `IF NOT EXISTS` on tables, views and materialized views.
+ *
+ * Modern extras, only where `serverInfo().features` shows them: `LowCardinality(String)` for the
+ * low-cardinality names, and `non_replicated_deduplication_window` so that
+ * `insert_deduplication_token` drops a retried block before it is stored at all.
+ */
+import type { StoreFeatures } from "../types.ts";
+
+/** How many recent insert blocks a table remembers for token deduplication (modern engines only). */
+export const deduplicationWindowBlocks = 10_000;
+
+export const tableNames = {
+  mutations: "mutations",
+  edgeOpsOut: "edge_ops_out",
+  edgeOpsIn: "edge_ops_in",
+  weakEdgesOut: "weak_edges_out",
+  weakEdgesIn: "weak_edges_in",
+  tombstones: "tombstones",
+  vertexOps: "vertex_ops",
+  quarantine: "quarantine",
+  graphViews: "graph_views",
+} as const;
+
+/** Column order of `mutations`; the TSV encoder writes fields in this order. */
+export const mutationColumns = [
+  "id", "seq", "kind", "op", "ts", "okey", "service", "label", "label_id", "consistency", "column_name",
+  "from_id", "to_id", "direction", "prop_keys", "prop_values", "joined_keys", "joined_values", "received_ms",
+] as const;
+
+/** Column order of `quarantine`. */
+export const quarantineColumns = [
+  "row_id", "token", "received_ms", "service", "code", "message", "line", "idx", "raw_text", "raw_bytes", "raw_truncated", "written_ms",
+] as const;
+
+interface DdlContext {
+  lc: string;
+  settings: string;
+}
+
+function contextOf(features: StoreFeatures): DdlContext {
+  return {
+    lc: features.lowCardinality ? "LowCardinality(String)" : "String",
+    settings: features.insertDeduplicationToken ? ` SETTINGS non_replicated_deduplication_window = ${deduplicationWindowBlocks}` : "",
+  };
+}
+
+function mergeTree(orderBy: string, context: DdlContext, version = ""): string {
+  return `ENGINE = ReplacingMergeTree(${version}) ORDER BY (${orderBy})${context.settings}`;
+}
+
+function tableStatements(c: DdlContext): string[] {
+  const edgeColumns = `label ${c.lc}, label_id Int32, from_id String, to_id String, ts Int64, okey String, op ${c.lc}, id String,
+    prop_keys Array(String), prop_values Array(String)`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${tableNames.mutations} (
+      id String, seq Int64, kind ${c.lc}, op ${c.lc}, ts Int64, okey String, service ${c.lc}, label ${c.lc}, label_id Int32,
+      consistency ${c.lc}, column_name ${c.lc}, from_id String, to_id String, direction ${c.lc},
+      prop_keys Array(String), prop_values Array(String), joined_keys Array(String), joined_values Array(String), received_ms Int64
+    ) ${mergeTree("id", c)}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.edgeOpsOut} (${edgeColumns}) ${mergeTree("label, from_id, to_id, okey", c)}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.edgeOpsIn} (${edgeColumns}) ${mergeTree("label, to_id, from_id, okey", c)}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.weakEdgesOut} (${edgeColumns}, neg_ts Int64) ${mergeTree("label, from_id, neg_ts, okey", c)}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.weakEdgesIn} (${edgeColumns}, neg_ts Int64) ${mergeTree("label, to_id, neg_ts, okey", c)}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.tombstones} (
+      scope String, vertex String, ts Int64, okey String, id String, label ${c.lc}, label_id Int32, service ${c.lc}, column_name ${c.lc}
+    ) ${mergeTree("scope, vertex, okey", c)}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.vertexOps} (
+      service ${c.lc}, column_name ${c.lc}, vertex_id String, ts Int64, okey String, op ${c.lc}, id String,
+      prop_keys Array(String), prop_values Array(String)
+    ) ${mergeTree("service, column_name, vertex_id, okey", c)}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.quarantine} (
+      row_id String, token String, received_ms Int64, service String, code ${c.lc}, message String, line Nullable(Int64), idx Int64,
+      raw_text String, raw_bytes Int64, raw_truncated UInt8, written_ms Int64
+    ) ${mergeTree("service, received_ms, row_id", c)}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.graphViews} (
+      name String, definition_hash String, label_id Int32, label_version Int64, updated_ms Int64
+    ) ${mergeTree("name", c, "updated_ms")}`,
+  ];
+}
+
+const edgeSelect = "label, label_id, from_id, to_id, ts, okey, op, id, prop_keys, prop_values";
+
+function viewStatements(): string[] {
+  const m = tableNames.mutations;
+  const strong = `kind = 'edge' AND consistency = 'strong' AND op != 'deleteAll'`;
+  const weak = `kind = 'edge' AND consistency = 'weak' AND op != 'deleteAll'`;
+  return [
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_${tableNames.edgeOpsOut} TO ${tableNames.edgeOpsOut} AS SELECT ${edgeSelect} FROM ${m} WHERE ${strong}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_${tableNames.edgeOpsIn} TO ${tableNames.edgeOpsIn} AS SELECT ${edgeSelect} FROM ${m} WHERE ${strong}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_${tableNames.weakEdgesOut} TO ${tableNames.weakEdgesOut} AS SELECT ${edgeSelect}, negate(ts) AS neg_ts FROM ${m} WHERE ${weak}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_${tableNames.weakEdgesIn} TO ${tableNames.weakEdgesIn} AS SELECT ${edgeSelect}, negate(ts) AS neg_ts FROM ${m} WHERE ${weak}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_${tableNames.tombstones} TO ${tableNames.tombstones} AS SELECT
+      if(kind = 'edge', concat('L:', toString(label_id), ':', toString(direction)), concat('C:', toString(service), ':', toString(column_name))) AS scope,
+      from_id AS vertex, ts, okey, id, label, label_id, service, column_name
+      FROM ${m} WHERE op = 'deleteAll'`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_${tableNames.vertexOps} TO ${tableNames.vertexOps} AS SELECT
+      service, column_name, from_id AS vertex_id, ts, okey, op, id, prop_keys, prop_values
+      FROM ${m} WHERE kind = 'vertex'`,
+  ];
+}
+
+/** Every statement, in dependency order: tables first, then the views that feed them. */
+export function schemaStatements(features: StoreFeatures): string[] {
+  return [...tableStatements(contextOf(features)), ...viewStatements()];
+}
+
+/** Tombstone scope of an edge deleteAll on one side of a label. */
+export function labelScope(labelId: number, side: "out" | "in"): string {
+  return `L:${labelId}:${side}`;
+}
+
+/** Tombstone scope of a vertex deleteAll. */
+export function columnScope(service: string, column: string): string {
+  return `C:${service}:${column}`;
+}
