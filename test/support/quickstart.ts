@@ -34,7 +34,7 @@ export function runQuickstart(url: string, adminToken: string): QuickstartRun {
 export function checkQuickstartOutput(run: QuickstartRun): string[] {
   const problems: string[] = [];
   if (run.status !== 0) problems.push(`exit status ${run.status}: ${run.stderr}`);
-  for (const expected of ['"accessToken":"efs_', '"labelName":"friends"', '"consistencyLevel":"strong"', "[true,true]", '"accepted":2,"rejected":0']) {
+  for (const expected of ['"accessToken":"efs_', '"labelName":"friends"', '"consistencyLevel":"strong"', "[true,true]", '"accepted":2,"rejected":0', '"size":2', '"to":2,"label":"friends"', '"weight":1']) {
     if (!run.stdout.includes(expected)) problems.push(`output lacks ${expected}`);
   }
   return problems;
