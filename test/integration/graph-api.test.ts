@@ -137,6 +137,16 @@ for (const engine of ["chdb", "clickhouse"] as const) {
       expect(r.body.message).toMatch(/position/);
     });
 
+    test(`api: ${engine}: the analyst view of a label has typed props, as the README's example reads it`, async () => {
+      await ef.pipeline.labelsSynced();
+      const rows = await ef.store.query<{ from: string; to: string; weight: number; since: string }>(
+        "SELECT `from`, `to`, `timestamp`, weight, since FROM label_friends WHERE weight > 0.5 ORDER BY weight DESC, `from`, `to`",
+      );
+      const expected = written.filter((e) => e.label === "friends").map((e) => ({ ...e, weight: (e.props.weight as number | undefined) ?? 0.5 })).filter((e) => e.weight > 0.5);
+      expect(rows.length).toBe(expected.length);
+      expect(typeof rows[0]?.weight).toBe("number");
+    });
+
     test(`api: ${engine}: /v1/stats reports freshness after writes`, async () => {
       const r = await call(ef, "GET", "/v1/stats");
       expect(r.status).toBe(200);
