@@ -10,8 +10,7 @@ import type { Registry as PromRegistry } from "prom-client";
 import { createGraphStore, type GraphStore, type Store } from "../store/index.ts";
 import type { IngestLog } from "./mutate/index.ts";
 import type { Registry } from "./registry/index.ts";
-import { Sink, type SinkHealth, type SinkOptions } from "./sink/index.ts";
-import { SinkMetrics } from "./sink/metrics.ts";
+import { Sink, SinkMetrics, type SinkHealth, type SinkOptions } from "./sink/index.ts";
 
 export interface PipelineDeps {
   store: Store;

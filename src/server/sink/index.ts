@@ -443,3 +443,4 @@ export class Sink {
     return this.quarantinePump.health();
   }
 }
+export { SinkMetrics, freshnessSamplesMax } from "./metrics.ts";
