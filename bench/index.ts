@@ -7,12 +7,14 @@ import { main as walBench } from "./wal.ts";
 import { main as decodeBench } from "./ingest-decode.ts";
 import { main as ingestHttpBench } from "./ingest-http.ts";
 import { main as e2eBench } from "./e2e.ts";
+import { main as getEdgesBench } from "./get-edges.ts";
 
 const benches: Record<string, (opts: { smoke: boolean }) => unknown> = {
   wal: walBench,
   "ingest-decode": decodeBench,
   "ingest-http": ingestHttpBench,
   e2e: e2eBench,
+  "get-edges": getEdgesBench,
 };
 
 const smoke = process.argv.includes("--smoke");

@@ -45,6 +45,26 @@ export const visibleWaitMsMax = 30_000;
 
 const encoder = new TextEncoder();
 
+/** Bytes of records in one WAL append: half the log's own per-append limit (16 MiB), for headroom. */
+export const appendChunkBytesMax = 8 * 1024 * 1024;
+
+function chunkByBytes(records: readonly Uint8Array[], bytesMax: number): Uint8Array[][] {
+  const chunks: Uint8Array[][] = [];
+  let current: Uint8Array[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    if (current.length > 0 && bytes + r.byteLength > bytesMax) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += r.byteLength;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 export class IngestLog {
   private visibility: Visibility | undefined;
 
@@ -84,7 +104,14 @@ export class IngestLog {
   async write(mutations: readonly Mutation[], wait: WaitMode): Promise<number> {
     if (mutations.length === 0) return this.mutations.lastSeq;
     const records = mutations.map(encodeMutation);
-    const { lastSeq } = await this.mutations.append(records, { sync: wait !== "async" });
+    const sync = wait !== "async";
+    // One request may encode to more than one WAL append may hold (100k rows of up to 16 MiB
+    // on the wire grow with their ids); its chunks are queued in order and answered together.
+    // A failure after an earlier chunk was written fails the request: the client retries, and
+    // the rows' deterministic ids make the replayed ones collapse downstream.
+    const appends = chunkByBytes(records, appendChunkBytesMax).map((chunk) => this.mutations.append(chunk, { sync }));
+    const results = await Promise.all(appends);
+    const lastSeq = results[results.length - 1]?.lastSeq ?? this.mutations.lastSeq;
     this.onAcknowledged?.(lastSeq, Date.now());
     if (wait === "visible" && this.visibility) {
       const visible = await this.visibility.waitVisible(lastSeq, visibleWaitMsMax);
