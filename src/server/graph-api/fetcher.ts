@@ -13,6 +13,7 @@ import { EdgeflowError, type PropValue } from "../../lib/index.ts";
 import { quoteIdentifier, quoteValue, type GraphStore } from "../../store/index.ts";
 import {
   evalWhere,
+  type FetchOptions,
   type FetchVertex,
   type IntervalBound,
   type LabelParamPlan,
@@ -66,12 +67,12 @@ export class ClickHouseFetcher implements ParamFetcher {
     private readonly limits: FetchLimits,
   ) {}
 
-  async fetch(param: LabelParamPlan, vertices: readonly FetchVertex[]): Promise<ParamFetch> {
+  async fetch(param: LabelParamPlan, vertices: readonly FetchVertex[], options: FetchOptions): Promise<ParamFetch> {
     const perVertex = hasParentInterval(param);
     const groups: FetchVertex[][] = [];
     const size = perVertex ? 1 : this.limits.chunkVerticesMax;
     for (let i = 0; i < vertices.length; i += size) groups.push(vertices.slice(i, i + size));
-    const fetched = await Promise.all(groups.map((group) => this.fetchGroup(param, group)));
+    const fetched = await Promise.all(groups.map((group) => this.fetchGroup(param, group, options.degrees)));
     return { rows: fetched.flatMap((f) => f.rows), degrees: fetched.flatMap((f) => f.degrees) };
   }
 
@@ -84,7 +85,7 @@ export class ClickHouseFetcher implements ParamFetcher {
     }
   }
 
-  private async fetchGroup(param: LabelParamPlan, group: readonly FetchVertex[]): Promise<ParamFetch> {
+  private async fetchGroup(param: LabelParamPlan, group: readonly FetchVertex[], wantDegrees: boolean): Promise<ParamFetch> {
     this.checkBudget();
     const ids = group.map((v) => v.id);
     const interval = intervalSql(param, group[0]?.chain ?? []);
@@ -110,7 +111,8 @@ export class ClickHouseFetcher implements ParamFetcher {
       list.push({ from: row.from, to: row.to, timestamp: row.ts, props: row.props });
       byVertex.set(key, list);
     }
-    const degreeWanted = param.offset === 0 && param.interval === null && param.to === null;
+    // Degrees cost a second read; only when the answer shows them (S2Graph reports them for plain scans).
+    const degreeWanted = wantDegrees && param.offset === 0 && param.interval === null && param.to === null;
     const degrees = degreeWanted ? await this.graph.degrees({ label: param.label, direction: param.direction, vertexIds: ids }) : [];
     const degreeOf = new Map(degrees.map((d) => [String(d.vertexId), d.degree]));
     return {

@@ -25,8 +25,13 @@ export interface ParamFetch {
   degrees: Array<DegreeRow | null>;
 }
 
+export interface FetchOptions {
+  /** Whether the query answers degrees; a fetcher may skip reading them when not. */
+  degrees: boolean;
+}
+
 export interface ParamFetcher {
-  fetch(param: LabelParamPlan, vertices: readonly FetchVertex[]): Promise<ParamFetch>;
+  fetch(param: LabelParamPlan, vertices: readonly FetchVertex[], options: FetchOptions): Promise<ParamFetch>;
 }
 
 export interface ExecuteOptions {
@@ -51,7 +56,7 @@ async function traverse(query: QueryPlan, fetcher: ParamFetcher, nowMs: number, 
       }
     }
     const stepOpts = { nowMs, nextStep: query.steps[i + 1] ?? null, ...(opts.random ? { random: opts.random } : {}) };
-    const results = await Promise.all([...work.entries()].map(async ([param, list]) => ({ param, list, fetched: await fetcher.fetch(param, list.map((w) => ({ id: w.vertex.id, chain: w.chain }))) })));
+    const results = await Promise.all([...work.entries()].map(async ([param, list]) => ({ param, list, fetched: await fetcher.fetch(param, list.map((w) => ({ id: w.vertex.id, chain: w.chain })), { degrees: query.options.returnDegree }) })));
     // Keep S2Graph's order: vertices in frontier order, params in step order within a vertex.
     const byVertex = new Map<(typeof frontier)[number], ParamEdges[]>();
     for (const { param, list, fetched } of results) {

@@ -106,5 +106,5 @@ export {
 } from "./step.ts";
 export { filterOutResult, finishQuery, groupEdges, mergeMultiQuery, orderEdges, type DegreeRow, type EdgeGroup, type QueryResult } from "./result.ts";
 export { memoryFetcher, referenceGetEdges, referenceQuery, type ReferenceGraph, type ReferenceOptions } from "./reference.ts";
-export { executeGetEdges, executeQuery, type ExecuteOptions, type FetchVertex, type ParamFetch, type ParamFetcher } from "./execute.ts";
+export { executeGetEdges, executeQuery, type ExecuteOptions, type FetchOptions, type FetchVertex, type ParamFetch, type ParamFetcher } from "./execute.ts";
 export { degreeToJson, edgeToJson, emptyGetEdgesJson, toGetEdgesJson, type Json, type JsonRecord, type ResponseOptions } from "./response.ts";
