@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { projectRoot, sourceCommand, spawnServer } from "../binary/spawn-server.ts";
-import { tempDir } from "../support/tmp.ts";
+import { tempDir, waitFor } from "../support/tmp.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 function cli(args: string[], env: Record<string, string> = {}) {
@@ -80,4 +80,26 @@ describe("cli", () => {
     expect(second.stdoutLines.some((l) => l.includes("adminToken"))).toBe(false);
     expect(first.stdoutLines.filter((l) => l.includes("adminToken")).length).toBe(1);
   });
+
+  test("cli: SIGTERM lets an in-flight request finish, then exits 0", async () => {
+    const server = await spawnServer({ args: ["serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", tempDir(), "--admin-token", "t"] });
+    const h = { authorization: "Bearer t", "content-type": "application/json" };
+    await fetch(`${server.url}/graphs/createService`, { method: "POST", headers: h, body: JSON.stringify({ serviceName: "s" }) });
+    await fetch(`${server.url}/graphs/createLabel`, {
+      method: "POST",
+      headers: h,
+      body: JSON.stringify({ label: "l", srcServiceName: "s", srcColumnName: "a", srcColumnType: "long", tgtServiceName: "s", tgtColumnName: "b", tgtColumnType: "long" }),
+    });
+    const lines = Array.from({ length: 50_000 }, (_, i) => JSON.stringify({ timestamp: i, from: i % 100, to: i, label: "l" })).join("\n");
+    // wait=visible answers only after the sink has written the rows: the request is in flight for a while.
+    const inFlight = fetch(`${server.url}/v1/mutate?wait=visible`, { method: "POST", headers: { ...h, "content-type": "application/x-ndjson" }, body: lines });
+    // In flight: its rows are in the WAL, and it now waits for them to become visible.
+    await waitFor(async () => ((await (await fetch(`${server.url}/v1/stats`, { headers: h })).json()) as { wal: { lastSeq: number } }).wal.lastSeq >= 50_000, "rows in the WAL");
+    const exit = server.stop(30_000);
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { accepted: number }).accepted).toBe(50_000);
+    expect((await exit).exitCode).toBe(0);
+  }, 60_000);
 });
+
