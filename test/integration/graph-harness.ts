@@ -46,7 +46,10 @@ export async function openGraph(engine: StoreEngine, prefix: string, options: Pa
   return {
     engine, store, graph, registry,
     async close() {
-      await store.exec(`DROP DATABASE IF EXISTS ${store.database}`);
+      // Cleanup only: a slow or failed drop (a loaded machine) must not fail the tests that passed.
+      await store.exec(`DROP DATABASE IF EXISTS ${store.database}`).catch((error: unknown) => {
+        console.warn(`could not drop ${store.database}: ${(error as Error).message}`);
+      });
       await store.close();
     },
   };

@@ -4,12 +4,15 @@
  * shuffled order, in random batches with replays, and checks the reads against values computed
  * by hand and against the reference fold (src/store/graph/reference-fold.ts).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { LabelDef, Mutation, PropValue } from "../../src/lib/index.ts";
 import { referenceAdjacency, referenceVertices } from "../../src/store/graph/reference-fold.ts";
 import { MutationBuilder, testColumn, testLabel } from "../../src/store/graph/test-fixtures.ts";
 import { quoteIdentifier, quoteString, type EdgeRow } from "../../src/store/index.ts";
 import { engines, nextLabelId, openGraph, sinkRows, writeScrambled, type GraphFixture } from "./graph-harness.ts";
+
+// Each case runs on both engines; a loaded machine makes them slow, not wrong.
+setDefaultTimeout(30_000);
 
 for (const engine of engines) {
   describe(`graph: ${engine}`, () => {
@@ -21,7 +24,7 @@ for (const engine of engines) {
 
     afterAll(async () => {
       await fx?.close();
-    });
+    }, 60_000);
 
     /** A fresh label (and vertex column) per case, so cases share one database. */
     function label(options: Parameters<typeof testLabel>[2] = {}): LabelDef {
@@ -200,6 +203,23 @@ for (const engine of engines) {
       expect((await fx.graph.edges({ label: a, direction: "in", vertexIds: [3], limit: 10, to: 1 })).map((r) => [r.from, r.to, r.props.note]))
         .toEqual([[3, 1, "n'3"]]);
       expect(await fx.graph.edges({ label: a, direction: "out", vertexIds: [], limit: 10 })).toEqual([]);
+    });
+
+    test(`graph: ${engine}: reads: an index order sorts by its props descending, newest first on ties`, async () => {
+      const a = track(label());
+      const b = new MutationBuilder(`ob${a.id}_`);
+      const m = [
+        b.edge("insert", 1, a.label, 1, 1, { weight: 5, time: 1 }), b.edge("insert", 2, a.label, 1, 2, { weight: 9, time: 1 }),
+        b.edge("insert", 3, a.label, 1, 3, { weight: 5, time: 2 }), b.edge("insert", 4, a.label, 1, 4, { time: 3 }),
+      ];
+      await writeScrambled(fx.graph, m, a.id);
+      const order = async (orderBy: string[]) =>
+        (await fx.graph.edges({ label: a, direction: "out", vertexIds: [1], limit: 3, orderBy })).map((r) => r.to);
+      expect(await order(["weight"])).toEqual([2, 3, 1]);
+      expect(await order(["time", "weight"])).toEqual([4, 3, 2]);
+      expect(await order(["_timestamp"])).toEqual([4, 3, 2]);
+      const error = await order(["nope"]).then(() => undefined, (e: unknown) => e);
+      expect(error).toMatchObject({ kind: "invalid" });
     });
 
     test(`graph: ${engine}: ids and values keep every digit and character: longs past 2^53, quotes, tabs, newlines, unicode`, async () => {

@@ -236,14 +236,16 @@ function strongFold(spec: EdgeFoldSpec): string {
     FROM (${sourceRows(spec, true, false)}) GROUP BY _v, _o HAVING _wk > _d0`;
   // D1: the reset point with tombstones, and visibility.
   const tombstoned = withTombstones(grouped, [...ends, "_r0", "_d0", ...perProp], spec, true);
+  // Without tombstones the reset point is _r0 itself, and this level is skipped.
   const reset = tombstoned === undefined
-    ? `SELECT ${[...ends, ...perProp].join(", ")}, _r0 AS _rk FROM (${grouped})`
-    : `SELECT ${[...ends, ...perProp].join(", ")}, ${max2("_r0", "_t")} AS _rk FROM (${tombstoned}) WHERE _wk > _d0 AND _wk > _t`;
+    ? grouped
+    : `SELECT ${[...ends, ...perProp].join(", ")}, ${max2("_r0", "_t")} AS _rk FROM (${tombstoned}) WHERE _wk > _t`;
+  const rk = tombstoned === undefined ? "_r0" : "_rk";
   // D2: whether the set value survives, and the increments after the cut.
-  const cutOf = (i: number): string => max2(`_s_${i}`, "_rk");
+  const cutOf = (i: number): string => max2(`_s_${i}`, rk);
   const counted = `SELECT ${[...ends, ...props.flatMap((_, i) => [
     `_x_${i}`,
-    `(_s_${i} != '' AND _s_${i} >= _rk) AS _b_${i}`,
+    `(_s_${i} != '' AND _s_${i} >= ${rk}) AS _b_${i}`,
     ...(numeric[i] ? [`arrayFilter((e, c) -> e.1 > c, _n_${i}, arrayResize([${cutOf(i)}], length(_n_${i}), ${cutOf(i)})) AS _m_${i}`] : []),
   ])].join(",\n      ")} FROM (${reset})`;
   // E: value = set value + counted increments; absent -> default.
@@ -274,7 +276,8 @@ function weakFold(spec: EdgeFoldSpec): string {
 /**
  * The live edges of a label as a SELECT with columns `_v`, `_o` (stored texts of the queried
  * and the other end), `_wk` (the order key of the edge's latest write, a tiebreak), `from`,
- * `to`, `timestamp`, and one typed column per prop.
+ * `to`, `timestamp`, and one typed column per prop. It ends with its FROM clause, so a caller
+ * may append WHERE, ORDER BY and LIMIT over those columns.
  */
 export function edgeFoldSql(spec: EdgeFoldSpec): string {
   return spec.label.consistencyLevel === "strong" ? strongFold(spec) : weakFold(spec);

@@ -15,7 +15,10 @@
  * - weak labels: every insert/update/increment/insertBulk is its own edge; a delete of a pair
  *   at T hides that pair's edges at or before T.
  * - deleteAll of a vertex on a label at T (direction out: as a source, in: as a target) is a
- *   delete at T of every edge at that end; the edges disappear from both directions' reads.
+ *   delete at T of every edge at that end; the edges disappear from both directions' reads
+ *   (S2Graph's "edges with both in and out directions will be deleted"). An edge written at T
+ *   itself is deleted too: a delete wins ties everywhere here, where S2Graph's deleteAll only
+ *   picks edges strictly older than T (`TraversalHelper.deleteAllFetchedEdgesLs`).
  * - undirected labels read the same edge from either end.
  * - vertices: insert and update set the props they name, delete and deleteAll hide everything
  *   older; a vertex deleteAll at T also deletes, at T, the vertex's edges on every label whose

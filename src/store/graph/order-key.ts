@@ -7,10 +7,11 @@
  * key orders by timestamp, then by rank, then by id. A fixed width for `ts` (ts is a
  * non-negative safe integer, so 14 hex digits would do) makes byte order equal numeric order.
  *
- * Equal timestamps: S2Graph has no fixed rule. `S2Edge.buildOperation` sorts the pending
- * requests with a stable sort on `ts` alone, so requests with equal timestamps apply in arrival
- * order, and `mergeUpsert`/`mergeUpdate` keep the stored value on a tie (`old.ts >= new.ts`): the
- * first writer of a timestamp wins. That depends on arrival order, which edgeflow must not
+ * Equal timestamps: S2Graph has no fixed rule. `S2Edge.buildOperation` drops a request whose
+ * timestamp equals the stored edge's (`filter(oldTs != ts)`), sorts the rest with a stable sort
+ * on `ts` alone, so requests with equal timestamps apply in arrival order, and
+ * `mergeUpsert`/`mergeUpdate` keep the stored value on a tie (`old.ts >= new.ts`): the first
+ * writer of a timestamp wins. That depends on arrival order, which edgeflow must not
  * (ARCHITECTURE §4). So ties are broken by the op's rank, then by id:
  *
  *   insert = insertBulk (0)  <  update (1)  <  increment (2)  <  delete = deleteAll (3)

@@ -43,7 +43,7 @@ export interface GraphStoreOptions {
   chdbInsertChunkRows?: number;
   /**
    * deleteAll tombstones a read inlines as constants after looking them up; past this many it
-   * joins the tombstone table. 0 always joins. Default 1000.
+   * joins the tombstone table. 0 always joins. Default 200.
    */
   tombstoneConstantsMax?: number;
   /** Wall clock in ms, for `received_ms`. Default `Date.now`. */

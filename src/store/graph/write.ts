@@ -18,13 +18,15 @@
  *   drop them silently as "already inserted" (the graph property test caught exactly this
  *   when two runs reused a token). Ids are deterministic hashes of the mutations, so the same
  *   token now means the same rows.
- * - Format: JSONEachRow by default, chosen by measurement (bench/store-e2e.ts, both engines,
- *   same rows, same run). Figures on this machine, 100k mutation rows (~330 B each as JSON):
- *     chDB 26.7   JSONEachRow 1.00 s (0.80 s insert + 0.20 s encode)   TSV 1.09 s
- *     CH 18.16    JSONEachRow 1.36 s                                   TSV 1.22 s
- *   The engines' parse time dominates and the two formats are within ~10% of each other in
- *   opposite directions; JSONEachRow is the default on both because its encoder is simpler and
- *   has no second escaping layer for arrays. `insertFormat: "TSV"` switches.
+ * - Format: JSONEachRow by default, chosen by measurement: bench/store-e2e.ts writes the same
+ *   100k mutations through `writeMutations` in each format on each engine, in one run. On this
+ *   (2-core, shared) machine, write time including encoding:
+ *     chDB 26.7      JSONEachRow 1.64 s (encode 0.28 s)   TSV 1.81 s (encode 0.55 s)   TSV/JSON 1.10
+ *     ClickHouse 18.16 over loopback HTTP
+ *                    JSONEachRow 0.81 s (encode 0.14 s)   TSV 0.80 s (encode 0.39 s)   TSV/JSON 0.99
+ *   The engine's parse and the views' fan-out dominate; TSV's body is 2.4x smaller (152 vs 367
+ *   B/row) but its encoder (escapes per field, quoted array elements) costs more than it saves
+ *   on loopback. `insertFormat: "TSV"` switches, e.g. for a remote server over a slow network.
  * - Errors are the store's `EdgeflowError`s: outages retriable, refused data "invalid".
  */
 import { createHash } from "node:crypto";
