@@ -8,6 +8,7 @@ import { main as decodeBench } from "./ingest-decode.ts";
 import { main as ingestHttpBench } from "./ingest-http.ts";
 import { main as e2eBench } from "./e2e.ts";
 import { main as getEdgesBench } from "./get-edges.ts";
+import { main as storeBench } from "./store-e2e.ts";
 
 const benches: Record<string, (opts: { smoke: boolean }) => unknown> = {
   wal: walBench,
@@ -15,6 +16,7 @@ const benches: Record<string, (opts: { smoke: boolean }) => unknown> = {
   "ingest-http": ingestHttpBench,
   e2e: e2eBench,
   "get-edges": getEdgesBench,
+  store: storeBench,
 };
 
 const smoke = process.argv.includes("--smoke");
