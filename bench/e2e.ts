@@ -18,8 +18,9 @@ import type { EdgeMutation, LabelDef } from "../src/lib/index.ts";
 import { createGraphStore, openStore } from "../src/store/index.ts";
 import { spawnServer } from "../test/binary/spawn-server.ts";
 import { startClickHouseServer } from "../test/support/clickhouse-server.ts";
+import { benchAdminToken, setUpViewLabel, viewLabel } from "./workload.ts";
 
-const admin = "bench-admin";
+const admin = benchAdminToken;
 const platforms = ["ios", "android", "web"];
 
 interface Row {
@@ -42,27 +43,12 @@ function makeRows(count: number): Row[] {
   }));
 }
 
-const viewLabel = {
-  label: "view",
-  srcServiceName: "bench",
-  srcColumnName: "user_id",
-  srcColumnType: "long",
-  tgtServiceName: "bench",
-  tgtColumnName: "item_id",
-  tgtColumnType: "string",
-  props: [
-    { name: "dur_ms", dataType: "long", defaultValue: 0 },
-    { name: "platform", dataType: "string", defaultValue: "" },
-    { name: "ref", dataType: "string", defaultValue: "" },
-  ],
-};
 
 async function edgeflowRun(rows: Row[], batchRows: number, clients: number, dir: string): Promise<{ seconds: number; freshness: { p50: number | null; p99: number | null } }> {
   const server = await spawnServer({ args: ["serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--admin-token", admin, "--service-rows-per-second", "100000000"] });
   try {
     const h = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
-    await fetch(`${server.url}/graphs/createService`, { method: "POST", headers: h, body: JSON.stringify({ serviceName: "bench" }) });
-    await fetch(`${server.url}/graphs/createLabel`, { method: "POST", headers: h, body: JSON.stringify(viewLabel) });
+    await setUpViewLabel(server.url);
     const batches: string[] = [];
     for (let i = 0; i < rows.length; i += batchRows) batches.push(rows.slice(i, i + batchRows).map((r) => JSON.stringify(r)).join("\n"));
     const started = performance.now();

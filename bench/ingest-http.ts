@@ -15,6 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnServer } from "../test/binary/spawn-server.ts";
+import { benchAdminToken, setUpViewLabel } from "./workload.ts";
 
 export interface IngestBenchOptions {
   smoke: boolean;
@@ -36,7 +37,7 @@ export interface IngestBenchResult {
   ratioToDisk: number;
 }
 
-const admin = "bench-admin";
+const admin = benchAdminToken;
 const platforms = ["ios", "android", "web"];
 
 /** Seeded batches of `view` events (~200 bytes a row), as BENCH.md's workload. */
@@ -134,28 +135,6 @@ async function openLoop(url: string, batches: string[], batchesPerSecond: number
   return latencies.sort((a, b) => a - b);
 }
 
-async function setUp(url: string): Promise<void> {
-  const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
-  const post = async (p: string, body: unknown) => {
-    const r = await fetch(`${url}${p}`, { method: "POST", headers, body: JSON.stringify(body) });
-    if (r.status !== 200) throw new Error(`${p} answered ${r.status}: ${await r.text()}`);
-  };
-  await post("/graphs/createService", { serviceName: "bench" });
-  await post("/graphs/createLabel", {
-    label: "view",
-    srcServiceName: "bench",
-    srcColumnName: "user_id",
-    srcColumnType: "long",
-    tgtServiceName: "bench",
-    tgtColumnName: "item_id",
-    tgtColumnType: "string",
-    props: [
-      { name: "dur_ms", dataType: "long", defaultValue: 0 },
-      { name: "platform", dataType: "string", defaultValue: "" },
-      { name: "ref", dataType: "string", defaultValue: "" },
-    ],
-  });
-}
 
 export async function main(partial: Partial<IngestBenchOptions> = {}): Promise<IngestBenchResult> {
   const smoke = partial.smoke ?? false;
@@ -165,7 +144,7 @@ export async function main(partial: Partial<IngestBenchOptions> = {}): Promise<I
     args: ["serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--admin-token", admin, "--log-level", "info", "--service-rows-per-second", "100000000", ...(process.env.BENCH_SERVER_ARGS ?? "").split(" ").filter(Boolean)],
   });
   try {
-    await setUp(server.url);
+    await setUpViewLabel(server.url);
     const batches = makeBatches(o.batches, o.rowsPerBatch);
     const bytes = batches.reduce((n, b) => n + Buffer.byteLength(b), 0);
     const rows = o.batches * o.rowsPerBatch;

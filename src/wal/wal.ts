@@ -8,7 +8,7 @@ import { type WalConfig, type WalOptions, resolveOptions } from "./options.ts";
 import { errorCode, errorText } from "./file-layer.ts";
 import { type RecoveryReport, recover } from "./recovery.ts";
 import { SegmentSet } from "./segments.ts";
-import { type AppendResult, GroupCommit, type WaitOptions } from "./group-commit.ts";
+import { type AppendResult, type CommitCounters, GroupCommit, type WaitOptions } from "./group-commit.ts";
 import { type CursorHost, type CursorOptions, WalCursor } from "./cursor.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
 import { closedError, diskFullError, failedError, invalidError, ioError } from "./errors.ts";
@@ -40,19 +40,8 @@ export interface WalHealth {
 }
 
 /** Counters (`...Total`, only grow) and gauges, as plain numbers for the server to export. */
-export interface WalMetrics {
-  appendsTotal: number;
-  recordsTotal: number;
-  bytesWrittenTotal: number;
-  batchesTotal: number;
-  writesTotal: number;
-  fsyncsTotal: number;
-  fsyncSecondsTotal: number;
-  segmentsCreatedTotal: number;
+export interface WalMetrics extends CommitCounters {
   segmentsDeletedTotal: number;
-  refusedOverloadedTotal: number;
-  refusedDiskFullTotal: number;
-  refusedTooLargeTotal: number;
   segmentCount: number;
   diskBytes: number;
   queueBytes: number;

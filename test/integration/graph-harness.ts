@@ -5,7 +5,7 @@
  */
 import type { LabelDef } from "../../src/lib/index.ts";
 import { createGraphStore, openStore, type GraphSinkRow, type GraphStore, type GraphStoreOptions, type Store, type StoreEngine } from "../../src/store/index.ts";
-import type { Mutation } from "../../src/lib/index.ts";
+import { seededRandom, type Mutation } from "../../src/lib/index.ts";
 import { sharedClickHouse, testChdbDataDir, uniqueDatabaseName } from "../support/clickhouse-server.ts";
 
 export const engines: readonly StoreEngine[] = ["chdb", "clickhouse"];
@@ -60,17 +60,8 @@ export function sinkRows(mutations: readonly Mutation[], firstSeq = 1): GraphSin
   return mutations.map((mutation, i) => ({ seq: firstSeq + i, mutation }));
 }
 
-/** A small seeded PRNG (mulberry32), so shuffles and splits replay from a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG, so shuffles and splits replay from a seed. */
+export const prng = seededRandom;
 
 export function shuffle<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
