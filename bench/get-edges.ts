@@ -183,7 +183,8 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 function statementKind(sql: string): string {
   if (sql.startsWith("SELECT scope, vertex, max(okey)")) return "tombstones";
   if (sql.startsWith("SELECT _v, count() AS degree")) return "degrees";
-  if (sql.startsWith("SELECT * FROM (")) return "edges";
+  if (sql.startsWith("SELECT _v, _deg")) return "edges+degrees";
+  if (sql.startsWith("SELECT _v,")) return "edges";
   return "other";
 }
 

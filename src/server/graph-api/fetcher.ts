@@ -89,7 +89,7 @@ export class ClickHouseFetcher implements ParamFetcher {
     this.checkBudget();
     const ids = group.map((v) => v.id);
     const interval = intervalSql(param, group[0]?.chain ?? []);
-    const rows = await this.graph.edges({
+    const query = {
       label: param.label,
       direction: param.direction,
       vertexIds: ids,
@@ -101,7 +101,11 @@ export class ClickHouseFetcher implements ParamFetcher {
       ...(param.duration?.fromMs != null ? { tsFrom: param.duration.fromMs } : {}),
       ...(param.duration?.toMs != null ? { tsTo: param.duration.toMs } : {}),
       ...(param.to !== null ? { to: param.to } : {}),
-    });
+    };
+    // Degrees only when the answer shows them (S2Graph reports them for plain scans); then the
+    // same statement reads them with the edges.
+    const degreeWanted = wantDegrees && param.offset === 0 && param.interval === null && param.to === null;
+    const { edges: rows, degrees } = degreeWanted ? await this.graph.edgesWithDegrees(query) : { edges: await this.graph.edges(query), degrees: [] };
     this.rowCount += rows.length;
     this.checkBudget();
     const byVertex = new Map<string, WhereEdge[]>();
@@ -111,9 +115,6 @@ export class ClickHouseFetcher implements ParamFetcher {
       list.push({ from: row.from, to: row.to, timestamp: row.ts, props: row.props });
       byVertex.set(key, list);
     }
-    // Degrees cost a second read; only when the answer shows them (S2Graph reports them for plain scans).
-    const degreeWanted = wantDegrees && param.offset === 0 && param.interval === null && param.to === null;
-    const degrees = degreeWanted ? await this.graph.degrees({ label: param.label, direction: param.direction, vertexIds: ids }) : [];
     const degreeOf = new Map(degrees.map((d) => [String(d.vertexId), d.degree]));
     return {
       rows: group.map((v) => {

@@ -36,17 +36,19 @@
 import type { LabelDef } from "../../lib/index.ts";
 import type { Store, StoreFeatures } from "../types.ts";
 import { syncLabelViews } from "./label-views.ts";
-import { readDegrees, readEdges, readQuarantine, readVertices, tombstoneConstantsMaxDefault } from "./reads.ts";
+import {
+  readDegrees, readEdges, readEdgesWithDegrees, readQuarantine, readVertices, tombstoneConstantsMaxDefault, tombstoneReads, type TombstoneReads,
+} from "./reads.ts";
 import { schemaStatements } from "./schema.ts";
 import type {
-  DegreeRow, DegreesQuery, EdgeRow, EdgesQuery, GraphQuarantineRecord, GraphSinkRow, GraphStore, GraphStoreOptions,
+  DegreeRow, DegreesQuery, EdgeRow, EdgesQuery, EdgesWithDegrees, GraphQuarantineRecord, GraphSinkRow, GraphStore, GraphStoreOptions,
   QuarantineQuery, QuarantineRow, SyncLabelsResult, VertexRow, VerticesQuery,
 } from "./types.ts";
 import { GraphWriter } from "./write.ts";
 
 export type * from "./types.ts";
 export { edgeFoldSql, tombstoneLookupSql, vertexFoldSql, type EdgeFoldSpec, type TombstoneSource } from "./fold-sql.ts";
-export { edgesSql } from "./reads.ts";
+export { edgesSql, edgesWithDegreesSql } from "./reads.ts";
 export { labelViewName, labelViewSql } from "./label-views.ts";
 export { edgeOpRank, vertexOpRank, orderKey } from "./order-key.ts";
 export { sqlType, type TypeMode } from "./typed.ts";
@@ -56,14 +58,15 @@ class ClickHouseGraphStore implements GraphStore {
   private schemaReady: Promise<StoreFeatures> | undefined;
   private readonly writer: GraphWriter;
   private readonly now: () => number;
-  private readonly tombstoneConstantsMax: number;
+  /** Shared by every read of this instance: the scopes seen to hold tombstones (a hint, see reads.ts). */
+  private readonly tombstones: TombstoneReads;
 
   constructor(
     private readonly store: Store,
     options: GraphStoreOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.tombstoneConstantsMax = options.tombstoneConstantsMax ?? tombstoneConstantsMaxDefault;
+    this.tombstones = tombstoneReads(options.tombstoneConstantsMax ?? tombstoneConstantsMaxDefault);
     this.writer = new GraphWriter({ store, options, features: () => this.ready() });
   }
 
@@ -101,12 +104,17 @@ class ClickHouseGraphStore implements GraphStore {
 
   async edges(query: EdgesQuery): Promise<EdgeRow[]> {
     await this.ready();
-    return readEdges(this.store, query, this.tombstoneConstantsMax);
+    return readEdges(this.store, query, this.tombstones);
   }
 
   async degrees(query: DegreesQuery): Promise<DegreeRow[]> {
     await this.ready();
-    return readDegrees(this.store, query, this.tombstoneConstantsMax);
+    return readDegrees(this.store, query, this.tombstones);
+  }
+
+  async edgesWithDegrees(query: EdgesQuery): Promise<EdgesWithDegrees> {
+    await this.ready();
+    return readEdgesWithDegrees(this.store, query, this.tombstones);
   }
 
   async vertices(query: VerticesQuery): Promise<VertexRow[]> {

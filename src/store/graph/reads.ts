@@ -15,7 +15,7 @@ import { edgeFoldSql, endScopes, tombstoneLookupSql, vertexFoldSql, type EdgeFol
 import { tableNames } from "./schema.ts";
 import { idText, idValue, resultValue } from "./typed.ts";
 import type {
-  DegreeRow, DegreesQuery, EdgeRow, EdgesQuery, QuarantineQuery, QuarantineRow, VertexRow, VerticesQuery,
+  DegreeRow, DegreesQuery, EdgeRow, EdgesQuery, EdgesWithDegrees, QuarantineQuery, QuarantineRow, VertexRow, VerticesQuery,
 } from "./types.ts";
 
 /**
@@ -62,26 +62,62 @@ function foldSpec(query: EdgesQuery | DegreesQuery, tombstones?: TombstoneSource
   };
 }
 
-/**
- * The newest edges of each vertex, `LIMIT n BY` the queried end. Tombstones are joined unless
- * given (readEdges looks them up first).
- */
-export function edgesSql(query: EdgesQuery, tombstones?: TombstoneSource): string {
-  const limit = checkCount("limit", query.limit, edgesPerVertexMax);
-  const offset = checkCount("offset", query.offset ?? 0, edgesPerVertexMax);
-  const fold = edgeFoldSql(foldSpec(query, tombstones));
+/** The caller's `where` and the duration as one predicate over the fold's columns, or undefined. */
+function filterOf(query: EdgesQuery): string | undefined {
   const conditions: string[] = [];
   // On lines of its own: a trailing `--` comment in the predicate cannot swallow the rest.
   if (query.where !== undefined && query.where.trim() !== "") conditions.push(`(\n${query.where}\n)`);
   if (query.tsFrom !== undefined) conditions.push(`\`timestamp\` >= ${quoteValue(query.tsFrom)}`);
   if (query.tsTo !== undefined) conditions.push(`\`timestamp\` < ${quoteValue(query.tsTo)}`);
-  const where = conditions.length > 0 ? `\nWHERE ${conditions.join(" AND ")}` : "";
-  const order = [...orderColumns(query), "`timestamp` DESC", "_o", "_wk DESC"];
+  return conditions.length > 0 ? conditions.join(" AND ") : undefined;
+}
+
+function pageOf(query: EdgesQuery): { limit: number; offset: number } {
+  return { limit: checkCount("limit", query.limit, edgesPerVertexMax), offset: checkCount("offset", query.offset ?? 0, edgesPerVertexMax) };
+}
+
+/**
+ * The newest edges of each vertex, `LIMIT n BY` the queried end. Tombstones are joined unless
+ * given (readEdges looks them up first, or checks that there are none).
+ */
+export function edgesSql(query: EdgesQuery, tombstones?: TombstoneSource): string {
+  const { limit, offset } = pageOf(query);
+  const fold = edgeFoldSql(foldSpec(query, tombstones));
+  const filter = filterOf(query);
   // The clauses go straight onto the fold's last SELECT (its aliases are usable in WHERE and
   // ORDER BY): one subquery level less to plan, ~2 ms a read on chDB.
-  return `${fold}${where}
-ORDER BY _v, ${order.join(", ")}
+  return `${fold}${filter === undefined ? "" : `\nWHERE ${filter}`}
+ORDER BY _v, ${orderOf(query).join(", ")}
 LIMIT ${offset + limit} BY _v`;
+}
+
+/**
+ * `edgesSql` and the degree of each queried vertex in one statement, the fold planned once
+ * (18.16 has no window functions): the fold's rows are grouped by `_v` into `_deg` (every live
+ * edge) and an array of the rows that pass the filter, which an ARRAY JOIN turns back into rows
+ * for the usual order and `LIMIT n BY`. With a filter, `LEFT ARRAY JOIN` keeps a vertex none of
+ * whose edges pass, as one row with `_n = 0` that carries only its degree.
+ */
+export function edgesWithDegreesSql(query: EdgesQuery, tombstones?: TombstoneSource): string {
+  const { limit, offset } = pageOf(query);
+  if (query.to !== undefined) throw invalid("a read with degrees cannot name `to`");
+  const fold = edgeFoldSql(foldSpec(query, tombstones));
+  const filter = filterOf(query);
+  const columns = ["_o", "_wk", ...["from", "to", "timestamp", ...query.label.props.map((prop) => prop.name)].map(quoteIdentifier)];
+  const tuple = `(${columns.join(", ")})`;
+  const check = tombstones?.kind === "checked" ? ", any(_tc) AS _tc" : "";
+  const grouped = `SELECT _v, count() AS _deg${check}, ${filter === undefined ? `groupArray(${tuple})` : `groupArrayIf(${tuple}, ${filter})`} AS _rs
+  FROM (${fold}) GROUP BY _v`;
+  const unpacked = columns.map((column, i) => `_r.${i + 1} AS ${column}`).join(", ");
+  return `SELECT _v, _deg${check === "" ? "" : ", _tc"}, length(_rs) AS _n, ${unpacked}
+FROM (${grouped})
+${filter === undefined ? "" : "LEFT "}ARRAY JOIN _rs AS _r
+ORDER BY _v, ${orderOf(query).join(", ")}
+LIMIT ${offset + limit} BY _v`;
+}
+
+function orderOf(query: EdgesQuery): string[] {
+  return [...orderColumns(query), "`timestamp` DESC", "_o", "_wk DESC"];
 }
 
 /** Columns of `orderBy`, each descending; names only from the label's registry entry. */
@@ -120,39 +156,109 @@ async function tombstonesFor(store: Store, spec: EdgeFoldSpec, constantsMax: num
   return { kind: "constants", queried, other };
 }
 
-export async function readEdges(store: Store, query: EdgesQuery, tombstoneConstantsMax = tombstoneConstantsMaxDefault): Promise<EdgeRow[]> {
-  if (query.vertexIds.length === 0 || query.limit === 0) {
-    checkCount("limit", query.limit, edgesPerVertexMax);
-    return [];
+/**
+ * How a store instance reads tombstones: the constants bound, and the scopes in which a read has
+ * seen a tombstone that could hit it. The set is only a hint, so it is safe across processes
+ * writing the same database: a scope in it makes reads look tombstones up first (2 statements,
+ * always exact); a scope not in it (yet) makes them fold as if there were none and check that in
+ * the same statement (1 statement), reading again with a lookup when the check finds one. A
+ * scope is never taken out: tombstones are not deleted.
+ */
+export interface TombstoneReads {
+  constantsMax: number;
+  scopesSeen: Set<string>;
+}
+
+export function tombstoneReads(constantsMax = tombstoneConstantsMaxDefault): TombstoneReads {
+  return { constantsMax, scopesSeen: new Set() };
+}
+
+/**
+ * Runs a fold read, `sqlOf` given where its tombstones come from (see `TombstoneReads`).
+ * `emptyIsExact`: an empty answer without tombstones is the answer with them too. Tombstones
+ * only hide edges, so an empty read stays empty, unless a filter looks at props, which a
+ * tombstone resets on a strong label.
+ */
+async function foldRead<T extends Row>(
+  store: Store, spec: EdgeFoldSpec, reads: TombstoneReads, sqlOf: (tombstones: TombstoneSource) => string, emptyIsExact: boolean,
+): Promise<T[]> {
+  if (reads.constantsMax <= 0) return store.query<T>(sqlOf({ kind: "join" }));
+  const scopes = endScopes(spec);
+  const all = [...scopes.queried, ...scopes.other];
+  if (!all.some((scope) => reads.scopesSeen.has(scope))) {
+    const rows = await store.query<T>(sqlOf({ kind: "checked" }));
+    const hit = rows.some((row) => Number(row._tc) !== 0);
+    if (!hit && (rows.length > 0 || emptyIsExact)) return rows;
+    if (hit) for (const scope of all) reads.scopesSeen.add(scope);
   }
-  const tombstones = await tombstonesFor(store, foldSpec(query), tombstoneConstantsMax);
-  const rows = await store.query<Row>(edgesSql(query, tombstones));
+  return store.query<T>(sqlOf(await tombstonesFor(store, spec, reads.constantsMax)));
+}
+
+function emptyIsExact(query: EdgesQuery): boolean {
+  return query.label.consistencyLevel === "weak" || query.where === undefined || query.where.trim() === "";
+}
+
+function edgeRowOf(query: EdgesQuery, row: Row): EdgeRow {
   const { label, direction } = query;
   const queriedIsTarget = direction === "in" && label.isDirected;
   const vType = queriedIsTarget ? label.tgtColumnType : label.srcColumnType;
   const oType = queriedIsTarget ? label.srcColumnType : label.tgtColumnType;
+  const props: Record<string, PropValue> = {};
+  for (const prop of label.props) props[prop.name] = resultValue(row[prop.name], prop.dataType);
+  return { label: label.label, direction, from: idValue(String(row._v), vType), to: idValue(String(row._o), oType), ts: Number(row.timestamp), props };
+}
+
+/** The rows past each vertex's first `offset`, as edges (`LIMIT n BY` cannot skip on 18.16). */
+function pageRows(query: EdgesQuery, rows: readonly Row[]): EdgeRow[] {
   const offset = query.offset ?? 0;
   const seen = new Map<string, number>();
   const out: EdgeRow[] = [];
   for (const row of rows) {
+    if (row._n !== undefined && Number(row._n) === 0) continue;
     const v = String(row._v);
     const position = seen.get(v) ?? 0;
     seen.set(v, position + 1);
     if (position < offset) continue;
-    const props: Record<string, PropValue> = {};
-    for (const prop of label.props) props[prop.name] = resultValue(row[prop.name], prop.dataType);
-    out.push({ label: label.label, direction, from: idValue(v, vType), to: idValue(String(row._o), oType), ts: Number(row.timestamp), props });
+    out.push(edgeRowOf(query, row));
   }
   return out;
 }
 
-export async function readDegrees(store: Store, query: DegreesQuery, tombstoneConstantsMax = tombstoneConstantsMaxDefault): Promise<DegreeRow[]> {
+export async function readEdges(store: Store, query: EdgesQuery, reads: TombstoneReads = tombstoneReads()): Promise<EdgeRow[]> {
+  if (query.vertexIds.length === 0 || query.limit === 0) {
+    checkCount("limit", query.limit, edgesPerVertexMax);
+    return [];
+  }
+  const rows = await foldRead<Row>(store, foldSpec(query), reads, (tombstones) => edgesSql(query, tombstones), emptyIsExact(query));
+  return pageRows(query, rows);
+}
+
+export async function readDegrees(store: Store, query: DegreesQuery, reads: TombstoneReads = tombstoneReads()): Promise<DegreeRow[]> {
   if (query.vertexIds.length === 0) return [];
   const spec = foldSpec(query);
-  const fold = edgeFoldSql({ ...spec, tombstones: await tombstonesFor(store, spec, tombstoneConstantsMax) });
-  const rows = await store.query<{ _v: string; degree: string }>(`SELECT _v, count() AS degree FROM (${fold}) GROUP BY _v`);
+  const sqlOf = (tombstones: TombstoneSource): string =>
+    `SELECT _v, count() AS degree${tombstones.kind === "checked" ? ", any(_tc) AS _tc" : ""} FROM (${edgeFoldSql({ ...spec, tombstones })}) GROUP BY _v`;
+  const rows = await foldRead<{ _v: string; degree: string }>(store, spec, reads, sqlOf, true);
   const counts = new Map(rows.map((row) => [String(row._v), Number(row.degree)]));
   return query.vertexIds.map((vertexId) => ({ vertexId, degree: counts.get(idText(vertexId)) ?? 0 }));
+}
+
+/**
+ * `readEdges` and `readDegrees` of the same vertices in one statement (`edgesWithDegreesSql`).
+ * The degrees count every live edge, whatever the page, `where` and duration.
+ */
+export async function readEdgesWithDegrees(store: Store, query: EdgesQuery, reads: TombstoneReads = tombstoneReads()): Promise<EdgesWithDegrees> {
+  if (query.vertexIds.length === 0) return { edges: [], degrees: [] };
+  if (query.limit === 0) {
+    checkCount("offset", query.offset ?? 0, edgesPerVertexMax);
+    return { edges: [], degrees: await readDegrees(store, query, reads) };
+  }
+  // Every vertex with a live edge has a row (LEFT ARRAY JOIN keeps those whose edges the filter drops), so empty is exact.
+  const rows = await foldRead<Row>(store, foldSpec(query), reads, (tombstones) => edgesWithDegreesSql(query, tombstones), true);
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(String(row._v), Number(row._deg));
+  const degrees = query.vertexIds.map((vertexId) => ({ vertexId, degree: counts.get(idText(vertexId)) ?? 0 }));
+  return { edges: pageRows(query, rows), degrees };
 }
 
 export async function readVertices(store: Store, query: VerticesQuery): Promise<VertexRow[]> {

@@ -13,8 +13,8 @@
  * - Every table is a `ReplacingMergeTree` whose sorting key ends in the mutation id (`okey` ends
  *   in it), so a replayed mutation collapses into its first copy when parts merge. Reads never
  *   rely on merges: strong edge and vertex folds use aggregates that ignore duplicates (max,
- *   argMax, uniq arrays keyed by id); weak edges, which are listed row by row, are read with
- *   `FINAL`.
+ *   argMax, uniq arrays keyed by id), weak edges too (collected per pair with
+ *   `groupUniqArrayIf`, where a replayed copy is the same tuple).
  * - `mutations` keeps every mutation as written, including those of labels that were unknown
  *   when written (`consistency = ''`), which no view picks up.
  * - Props are two parallel arrays, `prop_keys` and `prop_values`, values as text (numbers in

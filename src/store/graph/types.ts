@@ -43,7 +43,7 @@ export interface GraphStoreOptions {
   chdbInsertChunkRows?: number;
   /**
    * deleteAll tombstones a read inlines as constants after looking them up; past this many it
-   * joins the tombstone table. 0 always joins. Default 200.
+   * joins the tombstone table. 0 always joins (and never checks or looks them up). Default 200.
    */
   tombstoneConstantsMax?: number;
   /** Wall clock in ms, for `received_ms`. Default `Date.now`. */
@@ -107,6 +107,13 @@ export interface DegreeRow {
   degree: number;
 }
 
+/** Edges and degrees of the same read. */
+export interface EdgesWithDegrees {
+  edges: EdgeRow[];
+  /** Per queried vertex, in the order given: its live edges, whatever the page, `where` and duration. */
+  degrees: DegreeRow[];
+}
+
 export interface VerticesQuery {
   column: ColumnDef;
   ids: readonly PropValue[];
@@ -151,6 +158,11 @@ export interface GraphStore extends GraphSinkTarget {
   syncLabels(labels: readonly LabelDef[]): Promise<SyncLabelsResult>;
   edges(query: EdgesQuery): Promise<EdgeRow[]>;
   degrees(query: DegreesQuery): Promise<DegreeRow[]>;
+  /**
+   * `edges` and `degrees` of the same vertices in one statement, where the two calls cost two
+   * (or more) statements. `to` must be unset.
+   */
+  edgesWithDegrees(query: EdgesQuery): Promise<EdgesWithDegrees>;
   vertices(query: VerticesQuery): Promise<VertexRow[]>;
   quarantine(query?: QuarantineQuery): Promise<QuarantineRow[]>;
 }
