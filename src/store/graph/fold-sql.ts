@@ -183,7 +183,8 @@ function tombstoneCheckSql(spec: EdgeFoldSpec): string {
   if (spec.vertexIds === undefined) throw new Error("assertion: a whole-label fold cannot check tombstones");
   const scopes = endScopes(spec);
   const other = spec.to === undefined ? "" : ` AND vertex = ${quoteString(spec.to)}`;
-  return `(SELECT count() FROM (SELECT 1 FROM ${tableNames.tombstones}
+  // `IN` a set rather than a scalar count(): one subquery level less, ~0.5 ms less to plan on chDB.
+  return `(1 IN (SELECT 1 FROM ${tableNames.tombstones}
     WHERE (scope IN ${list(scopes.queried)} AND vertex IN ${list(spec.vertexIds)}) OR (scope IN ${list(scopes.other)}${other}) LIMIT 1))`;
 }
 
@@ -217,10 +218,13 @@ function withTombstones(inner: string, columns: readonly string[], spec: EdgeFol
   return `SELECT ${cols}, ${max2("ifNull(_tv, '')", "ifNull(_to, '')")} AS _t FROM (${joined})`;
 }
 
-/** Expressions of the latest write's order key and timestamp in the projection's source. */
+/** Expressions of the latest write's order key and timestamp in the projection's source (and of the other end, default `_o`). */
 interface WriteEnds {
   wk: string;
   wts: string;
+  o?: string;
+  /** Columns to add after `_wk`. */
+  extra?: readonly string[];
 }
 
 /**
@@ -233,7 +237,7 @@ function typedProjection(source: string, spec: EdgeFoldSpec, values: readonly st
   const vType: DataType = target ? label.tgtColumnType : label.srcColumnType;
   const oType: DataType = target ? label.srcColumnType : label.tgtColumnType;
   const columns = [
-    "_v", "_o", ends.wk === "_wk" ? "_wk" : `${ends.wk} AS _wk`,
+    "_v", ends.o === undefined ? "_o" : `${ends.o} AS _o`, ends.wk === "_wk" ? "_wk" : `${ends.wk} AS _wk`, ...(ends.extra ?? []),
     `${narrow(parseText("_v", vType), vType, mode)} AS ${quoteIdentifier("from")}`,
     `${narrow(parseText("_o", oType), oType, mode)} AS ${quoteIdentifier("to")}`,
     `${ends.wts} AS ${quoteIdentifier("timestamp")}`,
@@ -300,6 +304,44 @@ function weakFold(spec: EdgeFoldSpec): string {
   const values = props.map((prop) =>
     `if(has(${pk}, ${quoteString(prop.name)}), ${parseText(`${pv}[indexOf(${pk}, ${quoteString(prop.name)})]`, prop.dataType)}, ${defaultLiteral(prop)})`);
   return typedProjection(live, spec, values, { wk: "tupleElement(_e, 1)", wts: "tupleElement(_e, 2)" });
+}
+
+/**
+ * A weak label's live edges with each queried vertex's degree, in three levels (the fewer, the
+ * faster chDB plans it): per pair, the edges as a uniq array of (okey, ts, other end, keys,
+ * values) and the latest delete, read straight from the table when there is one side; per
+ * vertex, `_deg` (the live edges) and `_rs`, the live edges of all its pairs (`groupArrayArray`
+ * concatenates); then `_rs` as rows with `_deg`, `_n` (= `_deg`) and the typed columns. A
+ * caller appends ORDER BY and `LIMIT n BY _v`. Only without a filter: every live edge is a row.
+ */
+export function weakEdgesWithDegreesSql(spec: EdgeFoldSpec): string {
+  if (spec.label.consistencyLevel !== "weak" || spec.vertexIds === undefined) throw new Error("assertion: a weak read of some vertices");
+  const [side, ...more] = sides(spec, false);
+  const edge = (k: string, ts: string, o: string, pk: string, pv: string, op: string): string =>
+    `maxIf(${k}, ${op} = 'delete') AS _pd, groupUniqArrayIf((${k}, ${ts}, ${o}, ${pk}, ${pv}), ${op} != 'delete') AS _es`;
+  let pairs: string;
+  if (side !== undefined && more.length === 0) {
+    const conditions = [`label = ${quoteString(spec.label.label)}`, `label_id = ${spec.label.id}`, `${side.v} IN ${list(spec.vertexIds)}`];
+    if (spec.to !== undefined) conditions.push(`${side.o} = ${quoteString(spec.to)}`);
+    pairs = `SELECT ${side.v} AS _v, ${side.o} AS _o, ${edge("okey", "ts", side.o, "prop_keys", "prop_values", "op")}
+    FROM ${side.table} WHERE ${conditions.join(" AND ")} GROUP BY _v, _o`;
+  } else {
+    pairs = `SELECT _v, _o, ${edge("_k", "_ts", "_o", "_pk", "_pv", "_op")}
+    FROM (${sourceRows(spec, false)}) GROUP BY _v, _o`;
+  }
+  const tombstoned = withTombstones(pairs, ["_v", "_o", "_pd", "_es"], spec, false);
+  const cut = tombstoned === undefined ? "_pd" : max2("_pd", "_t");
+  const perVertex = `SELECT _v, sum(length(_l)) AS _deg,
+      groupArrayArray(arrayFilter((e, c) -> e.1 > c, _es, arrayResize([${cut}], length(_es), ${cut})) AS _l) AS _rs
+    FROM (${tombstoned ?? pairs}) GROUP BY _v`;
+  const pk = "tupleElement(_e, 4)";
+  const pv = "tupleElement(_e, 5)";
+  const values = spec.label.props.map((prop) =>
+    `if(has(${pk}, ${quoteString(prop.name)}), ${parseText(`${pv}[indexOf(${pk}, ${quoteString(prop.name)})]`, prop.dataType)}, ${defaultLiteral(prop)})`);
+  return typedProjection(`(${perVertex})
+  ARRAY JOIN _rs AS _e`, spec, values, {
+    wk: "tupleElement(_e, 1)", wts: "tupleElement(_e, 2)", o: "tupleElement(_e, 3)", extra: ["_deg", "length(_rs) AS _n"],
+  });
 }
 
 /**

@@ -11,7 +11,9 @@
 import { EdgeflowError, type PropValue } from "../../lib/index.ts";
 import { quoteIdentifier, quoteString, quoteValue } from "../quote.ts";
 import type { Row, Store } from "../types.ts";
-import { edgeFoldSql, endScopes, tombstoneLookupSql, vertexFoldSql, type EdgeFoldSpec, type TombstoneSource } from "./fold-sql.ts";
+import {
+  edgeFoldSql, endScopes, tombstoneLookupSql, vertexFoldSql, weakEdgesWithDegreesSql, type EdgeFoldSpec, type TombstoneSource,
+} from "./fold-sql.ts";
 import { tableNames } from "./schema.ts";
 import { idText, idValue, resultValue } from "./typed.ts";
 import type {
@@ -96,13 +98,20 @@ LIMIT ${offset + limit} BY _v`;
  * (18.16 has no window functions): the fold's rows are grouped by `_v` into `_deg` (every live
  * edge) and an array of the rows that pass the filter, which an ARRAY JOIN turns back into rows
  * for the usual order and `LIMIT n BY`. With a filter, `LEFT ARRAY JOIN` keeps a vertex none of
- * whose edges pass, as one row with `_n = 0` that carries only its degree.
+ * whose edges pass, as one row with `_n = 0` that carries only its degree. A weak read without a
+ * filter takes `weakEdgesWithDegreesSql` instead, which groups per vertex straight from the pairs.
  */
 export function edgesWithDegreesSql(query: EdgesQuery, tombstones?: TombstoneSource): string {
   const { limit, offset } = pageOf(query);
   if (query.to !== undefined) throw invalid("a read with degrees cannot name `to`");
-  const fold = edgeFoldSql(foldSpec(query, tombstones));
   const filter = filterOf(query);
+  if (filter === undefined && query.label.consistencyLevel === "weak") {
+    // Three levels instead of five (weakEdgesWithDegreesSql): the degrees come with the edges.
+    return `${weakEdgesWithDegreesSql(foldSpec(query, tombstones))}
+ORDER BY _v, ${orderOf(query).join(", ")}
+LIMIT ${offset + limit} BY _v`;
+  }
+  const fold = edgeFoldSql(foldSpec(query, tombstones));
   const columns = ["_o", "_wk", ...["from", "to", "timestamp", ...query.label.props.map((prop) => prop.name)].map(quoteIdentifier)];
   const tuple = `(${columns.join(", ")})`;
   const check = tombstones?.kind === "checked" ? ", any(_tc) AS _tc" : "";
