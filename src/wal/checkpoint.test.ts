@@ -1,20 +1,11 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EdgeflowError } from "../lib/index.ts";
 import { FaultFileLayer, type WalOptions, openWal } from "./index.ts";
-import { record, recordId, segmentFiles, tempDir } from "./test-util.ts";
+import { record, recordId, segmentFiles, tempDirsPerTest } from "./test-util.ts";
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-function newDir(): string {
-  const t = tempDir();
-  cleanups.push(t.remove);
-  return t.dir;
-}
+const newDir = tempDirsPerTest();
 
 const small = (dir: string, extra: Partial<WalOptions> = {}): WalOptions => ({ dir, segmentBytesMax: 4096, groupCommitWindowMs: 0, ...extra });
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

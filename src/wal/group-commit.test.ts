@@ -1,18 +1,9 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { EdgeflowError } from "../lib/index.ts";
 import { FaultFileLayer, type WalOptions, openWal } from "./index.ts";
-import { countingFs, frameMap, record, recordId, tempDir, waitFor } from "./test-util.ts";
+import { countingFs, frameMap, record, recordId, tempDirsPerTest, waitFor } from "./test-util.ts";
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
-
-function newDir(): string {
-  const t = tempDir();
-  cleanups.push(t.remove);
-  return t.dir;
-}
+const newDir = tempDirsPerTest();
 
 const mem = (fsx: FaultFileLayer, extra: Partial<WalOptions> = {}): WalOptions => ({
   dir: "/wal", fs: fsx, segmentBytesMax: 4096, groupCommitWindowMs: 0, ...extra,

@@ -3,6 +3,7 @@
  * disk, seeds for randomized tests, waiting on conditions with deadlines, and a file layer
  * wrapper that counts calls on the real file system.
  */
+import { afterEach } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -17,6 +18,19 @@ export function tempDir(prefix = "edgeflow-wal-"): { dir: string; remove: () => 
 }
 
 /** The seed of a randomized test: `SEED=` from the environment, else fresh. Printed so a failure replays. */
+/** A fresh temp folder per call, removed after each test of the file that calls this at its top level. */
+export function tempDirsPerTest(): () => string {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const c of cleanups.splice(0)) c();
+  });
+  return () => {
+    const t = tempDir();
+    cleanups.push(t.remove);
+    return t.dir;
+  };
+}
+
 export function testSeed(name: string): number {
   const env = process.env.SEED;
   const seed = env !== undefined && env !== "" ? Number(env) : (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;

@@ -132,17 +132,8 @@ export interface QuarantineQuery {
   limit?: number;
 }
 
-export interface QuarantineRow {
-  rawText: string;
-  rawBytes: number;
-  rawTruncated: boolean;
-  code: string;
-  message: string;
-  line: number | undefined;
-  index: number;
-  receivedAtMs: number;
-  service: string | undefined;
-}
+/** A quarantine row as read back: the record the sink wrote. */
+export type QuarantineRow = GraphQuarantineRecord;
 
 export interface SyncLabelsResult {
   /** Views created or replaced, by name. */
