@@ -26,6 +26,7 @@ import type { Logger } from "pino";
 import { EdgeflowError, decodeMutation, type Mutation } from "../../lib/index.ts";
 import type { Wal, WalCursor, WalRecord } from "../../wal/index.ts";
 import type { QuarantineRecord } from "../ingest/index.ts";
+import type { SinkObserver } from "./metrics.ts";
 
 export interface SinkRow {
   seq: number;
@@ -59,13 +60,6 @@ export const sinkDefaults: SinkOptions = {
   checkpointDelayMs: 5_000,
 };
 
-export interface SinkObserver {
-  /** Seconds from acknowledgement to visible, for one write. */
-  freshness?(seconds: number): void;
-  batch?(rows: number, seconds: number): void;
-  retry?(error: EdgeflowError): void;
-  quarantined?(rows: number): void;
-}
 
 export interface SinkHealth {
   state: "ok" | "retrying" | "stopped";
@@ -443,4 +437,4 @@ export class Sink {
     return this.quarantinePump.health();
   }
 }
-export { SinkMetrics, freshnessSamplesMax } from "./metrics.ts";
+export { SinkMetrics, freshnessSamplesMax, type SinkObserver } from "./metrics.ts";

@@ -4,7 +4,15 @@
  */
 import { Counter, Histogram, type Registry as PromRegistry } from "prom-client";
 import type { EdgeflowError } from "../../lib/index.ts";
-import type { SinkObserver } from "./index.ts";
+
+/** What the sink reports as it works; the metrics below are one such observer. */
+export interface SinkObserver {
+  /** Seconds from acknowledgement to visible, for one write. */
+  freshness?(seconds: number): void;
+  batch?(rows: number, seconds: number): void;
+  retry?(error: EdgeflowError): void;
+  quarantined?(rows: number): void;
+}
 
 /** Freshness samples kept for percentiles: the most recent ones, in a ring. */
 export const freshnessSamplesMax = 10_000;
