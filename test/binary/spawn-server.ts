@@ -7,6 +7,7 @@
  * draining stdout and stderr for the child's whole life so a chatty server never blocks on a
  * full pipe. Nothing here sleeps: every wait is on a condition with a deadline.
  */
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 export const projectRoot = resolve(import.meta.dir, "..", "..");
@@ -124,8 +125,15 @@ function childEnv(overrides: Record<string, string | undefined>): Record<string,
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
+/**
+ * `setpriv --pdeathsig KILL` (util-linux, on every Debian) makes the kernel kill the server if the
+ * test runner dies first; `bun test` runs no exit handlers, so a failed test could otherwise
+ * leave a server behind. setpriv execs in place: the pid we hold stays the server's own.
+ */
+const deathSignal = existsSync("/usr/bin/setpriv") ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] : [];
+
 export async function spawnServer(options: SpawnServerOptions = {}): Promise<SpawnedServer> {
-  const cmd = [...(options.command ?? sourceCommand()), ...(options.args ?? ["serve", "--port", "0"])];
+  const cmd = [...deathSignal, ...(options.command ?? sourceCommand()), ...(options.args ?? ["serve", "--port", "0"])];
   const listenTimeoutMs = options.listenTimeoutMs ?? 30_000;
   const child = Bun.spawn({
     cmd,
