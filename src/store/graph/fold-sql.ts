@@ -301,8 +301,13 @@ function weakFold(spec: EdgeFoldSpec): string {
   // tupleElement, not `_e.4[...]`, which 18.16 does not parse.
   const pk = "tupleElement(_e, 3)";
   const pv = "tupleElement(_e, 4)";
+  // A view's SQL is stored as the server formats it, and 18.16 formats `tupleElement(_e, 4)[i]`
+  // as `_e.4[i]`, which its own parser then refuses at the next start: the server would not come
+  // back after a restart. Views therefore take the element without a subscript.
+  const valueAt = (name: string): string =>
+    spec.mode === "analyst" ? `arrayReduce('any', arraySlice(${pv}, indexOf(${pk}, ${name}), 1))` : `${pv}[indexOf(${pk}, ${name})]`;
   const values = props.map((prop) =>
-    `if(has(${pk}, ${quoteString(prop.name)}), ${parseText(`${pv}[indexOf(${pk}, ${quoteString(prop.name)})]`, prop.dataType)}, ${defaultLiteral(prop)})`);
+    `if(has(${pk}, ${quoteString(prop.name)}), ${parseText(valueAt(quoteString(prop.name)), prop.dataType)}, ${defaultLiteral(prop)})`);
   return typedProjection(live, spec, values, { wk: "tupleElement(_e, 1)", wts: "tupleElement(_e, 2)" });
 }
 
