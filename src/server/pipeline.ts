@@ -47,7 +47,7 @@ export class Pipeline {
       ...(deps.sinkOptions ? { options: deps.sinkOptions } : {}),
     });
     deps.ingestLog.setVisibility(this.sink);
-    deps.ingestLog.onAcknowledged = (lastSeq, atMs) => this.sink.ackTimes.add(lastSeq, atMs);
+    deps.ingestLog.onAcknowledged = (lastSeq) => this.sink.ackTimes.add(lastSeq, deps.now());
     deps.registry.onChange((change) => {
       if (change.kind === "label" || change.kind === "label_deleted") this.syncLabels();
     });

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { randomUUID } from "node:crypto";
 import { EdgeflowError, isEdgeflowError, type ErrorKind } from "../../lib/index.ts";
 import type { Principal } from "../auth/index.ts";
+import { depthExceeds } from "../ingest/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 
 export interface AppVariables {
@@ -84,22 +85,6 @@ export function requestContext(baseLog: Logger, metrics: Metrics): MiddlewareHan
 /** Nesting deeper than this is refused before parsing: a deep document is an attack, not data. */
 export const jsonDepthMax = 64;
 
-/** Checks bracket depth in one pass over the text (strings skipped), without recursion. */
-export function checkJsonDepth(text: string, depthMax = jsonDepthMax): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 92) i++; // backslash: skip the escaped character
-      else if (ch === 34) inString = false;
-    } else if (ch === 34) inString = true;
-    else if (ch === 123 || ch === 91) {
-      if (++depth > depthMax) throw new EdgeflowError("invalid", "too_deep", `JSON nesting deeper than ${depthMax}`);
-    } else if (ch === 125 || ch === 93) depth--;
-  }
-}
-
 /** Small JSON bodies (admin and query calls) are read whole, up to this size. */
 export const smallBodyBytesMax = 1024 * 1024;
 
@@ -119,7 +104,7 @@ export async function readJson(c: Context<AppEnv>, bytesMax = smallBodyBytesMax)
     text = Buffer.concat(chunks).toString("utf8");
   }
   if (text.trim() === "") throw new EdgeflowError("invalid", "empty_body", "the request needs a JSON body");
-  checkJsonDepth(text);
+  if (depthExceeds(text, 0, text.length, jsonDepthMax)) throw new EdgeflowError("invalid", "too_deep", `JSON nesting deeper than ${jsonDepthMax}`);
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

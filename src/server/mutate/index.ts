@@ -33,6 +33,7 @@ import {
   quarantineRecord,
   quarantineRecords,
   readBody,
+  servicesOf,
   type DecodeOptions,
   type DecodeResult,
   type RejectedRow,
@@ -93,9 +94,7 @@ async function ingest(c: Context<AppEnv>, deps: MutateDeps, plan: IngestPlan): P
     throw error;
   }
   const principal = c.get("principal");
-  const services = new Set<string>();
-  for (const row of result.rows) if (row.service !== undefined) services.add(row.service);
-  for (const service of services) requireService(principal, service);
+  for (const service of servicesOf(result)) requireService(principal, service);
   if (principal.kind === "service") {
     const decision = deps.quotas.admit(principal.service.serviceName, result.acceptedCount);
     for (const [k, v] of Object.entries(decision.headers)) c.header(k, v);

@@ -97,8 +97,8 @@ export class IngestLog {
     this.visibility = visibility;
   }
 
-  /** Called with the last sequence number and the time of every acknowledged write (freshness starts there). */
-  onAcknowledged: ((lastSeq: number, atMs: number) => void) | undefined;
+  /** Called with the last sequence number of every acknowledged write (freshness starts there). */
+  onAcknowledged: ((lastSeq: number) => void) | undefined;
 
   /** Writes mutations and answers when the wait mode is satisfied. Returns the last sequence number. */
   async write(mutations: readonly Mutation[], wait: WaitMode): Promise<number> {
@@ -112,7 +112,7 @@ export class IngestLog {
     const appends = chunkByBytes(records, appendChunkBytesMax).map((chunk) => this.mutations.append(chunk, { sync }));
     const results = await Promise.all(appends);
     const lastSeq = results[results.length - 1]?.lastSeq ?? this.mutations.lastSeq;
-    this.onAcknowledged?.(lastSeq, Date.now());
+    this.onAcknowledged?.(lastSeq);
     if (wait === "visible" && this.visibility) {
       const visible = await this.visibility.waitVisible(lastSeq, visibleWaitMsMax);
       if (!visible) {
