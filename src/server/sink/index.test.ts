@@ -4,7 +4,7 @@ import { EdgeflowError, encodeMutation, type EdgeMutation } from "../../lib/inde
 import { openWal, type Wal } from "../../wal/index.ts";
 import { tempDir, waitFor } from "../../../test/support/tmp.ts";
 import type { QuarantineRecord } from "../ingest/index.ts";
-import { Sink, type SinkRow, type SinkTarget } from "./index.ts";
+import { AckTimes, Sink, type SinkRow, type SinkTarget } from "./index.ts";
 
 const log = pino({ level: "silent" });
 
@@ -146,5 +146,17 @@ describe("sink", () => {
     await sink.stop();
     await mutations.close();
     await quarantine.close();
+  });
+
+  test("sink: ack times are taken in order, bounded, across many entries", () => {
+    const acks = new AckTimes();
+    for (let i = 1; i <= AckTimes.entriesMax + 10; i++) acks.add(i, i * 10);
+    // The ten oldest were dropped at the bound.
+    expect(acks.takeUpTo(10)).toEqual([]);
+    expect(acks.takeUpTo(12)).toEqual([110, 120]);
+    expect(acks.takeUpTo(50_000).length).toBe(50_000 - 12);
+    acks.add(AckTimes.entriesMax + 11, 7);
+    expect(acks.takeUpTo(Infinity).length).toBe(AckTimes.entriesMax + 11 - 50_000);
+    expect(acks.takeUpTo(Infinity)).toEqual([]);
   });
 });

@@ -291,19 +291,26 @@ abstract class LogPump<Row> {
 
 /** Records acknowledged writes' times, so the sink can measure freshness (ack → visible). */
 export class AckTimes {
-  private readonly entries: Array<{ seq: number; atMs: number }> = [];
+  // A queue as an array and a head index: `shift()` would copy the whole array each time, and
+  // after an outage the sink takes tens of thousands of entries at once.
+  private entries: Array<{ seq: number; atMs: number }> = [];
+  private head = 0;
   /** Bounded: under a long outage the oldest times are dropped, and their freshness is not measured. */
   static readonly entriesMax = 100_000;
 
   add(lastSeq: number, atMs: number): void {
-    if (this.entries.length >= AckTimes.entriesMax) this.entries.shift();
+    if (this.entries.length - this.head >= AckTimes.entriesMax) this.head++;
     this.entries.push({ seq: lastSeq, atMs });
   }
 
   /** Removes and returns the ack times of writes whose last record is at or below `seq`. */
   takeUpTo(seq: number): number[] {
     const out: number[] = [];
-    while (this.entries.length > 0 && (this.entries[0]?.seq ?? Infinity) <= seq) out.push(this.entries.shift()?.atMs ?? 0);
+    while (this.head < this.entries.length && (this.entries[this.head]?.seq ?? Infinity) <= seq) out.push(this.entries[this.head++]?.atMs ?? 0);
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
     return out;
   }
 }
