@@ -1,11 +1,16 @@
 /**
- * The embedded engine: chDB (ClickHouse 26.x in-process), one session per process.
+ * The embedded engine: chDB (ClickHouse 26.x in-process), one data directory per process.
  *
- * chDB allows one active data directory per process and runs one statement at a time, so every
- * store opened in a process shares one `Host`: the session at `<dataDir>/chdb`, one serial
- * queue, and the name of the database the session is "in". Stores isolate by database: before
- * a statement of store A runs, the host switches with `USE A` if the previous statement was
- * B's. The session closes when the last store closes.
+ * chDB allows one active data directory per process; on it, several sessions (connections) run
+ * statements in parallel, each one at a time. So every store opened in a process shares one
+ * `Host`: `sessions` sessions at `<dataDir>/chdb` behind one statement queue (FIFO, bounded),
+ * each session with the name of the database it is "in". Stores isolate by database: before a
+ * statement of store A runs on a session, the session switches with `USE A` if its previous
+ * statement was B's. The sessions close when the last store closes.
+ *
+ * Parallel sessions let a read run beside the sink's insert and two reads run on two cores
+ * (bench/get-edges.ts). Statements of one caller that depend on each other are awaited in turn
+ * by that caller, so no caller relies on the queue for ordering.
  *
  * Only chDB's async calls are used (`queryAsync`, raw `insert`): they run on a libuv worker, so
  * the event loop keeps turning during a long insert (src/store/chdb-engine.test.ts measures it).
@@ -16,7 +21,7 @@ import { EdgeflowError, loadChdb } from "../lib/index.ts";
 import { toStoreError, type StoreOperation } from "./errors.ts";
 import { assertPlainIdentifier, quoteIdentifier, quoteString } from "./quote.ts";
 import { parseJsonEachRow } from "./rows.ts";
-import { SerialQueue } from "./serial-queue.ts";
+import { StatementQueue } from "./statement-queue.ts";
 import { checkSettings, insertSettingsFor, querySettingsFor, serverInfoOf, settingNamesSql, versionSql } from "./server-info.ts";
 import { checkStatement, type EngineLimits } from "./statement.ts";
 import type { Health, InsertRequest, InsertResult, Row, ServerInfo, Settings, Store, StoreDeps } from "./types.ts";
@@ -24,13 +29,19 @@ import type { Health, InsertRequest, InsertResult, Row, ServerInfo, Settings, St
 type ChdbModule = ReturnType<typeof loadChdb>;
 type Session = InstanceType<ChdbModule["Session"]>;
 
+interface Slot {
+  readonly session: Session;
+  /** The database `USE` last switched to on this session; undefined until the first switch. */
+  currentDatabase: string | undefined;
+  /** Whether the host's query settings are `SET` on this session yet. */
+  configured: boolean;
+}
+
 interface Host {
   readonly path: string;
-  readonly session: Session;
-  readonly queue: SerialQueue;
+  readonly slots: readonly Slot[];
+  readonly queue: StatementQueue<Slot>;
   refs: number;
-  /** The database `USE` last switched to; undefined until the first switch. */
-  currentDatabase: string | undefined;
   /** Set by the first store's `init()`; every later store reuses it. */
   info: ServerInfo | undefined;
   insertSettings: Settings;
@@ -38,7 +49,7 @@ interface Host {
 
 let host: Host | undefined;
 
-function acquireHost(dataDir: string, queueDepthMax: number): Host {
+function acquireHost(dataDir: string, queueDepthMax: number, sessions: number): Host {
   const path = join(resolve(dataDir), "chdb");
   if (host !== undefined) {
     if (host.path !== path) {
@@ -54,41 +65,47 @@ function acquireHost(dataDir: string, queueDepthMax: number): Host {
   }
   mkdirSync(path, { recursive: true });
   const chdb = loadChdb();
-  let session: Session;
+  const slots: Slot[] = [];
   try {
-    session = new chdb.Session(path);
+    for (let i = 0; i < sessions; i++) slots.push({ session: new chdb.Session(path), currentDatabase: undefined, configured: false });
   } catch (error) {
+    for (const slot of slots) slot.session.close();
     throw toStoreError(error, { engine: "chdb", operation: "open" });
   }
-  host = { path, session, queue: new SerialQueue(queueDepthMax), refs: 1, currentDatabase: undefined, info: undefined, insertSettings: {} };
+  host = { path, slots, queue: new StatementQueue(queueDepthMax, slots), refs: 1, info: undefined, insertSettings: {} };
   return host;
 }
 
 function releaseHost(released: Host): void {
   released.refs -= 1;
   if (released.refs > 0) return;
-  released.session.close();
+  for (const slot of released.slots) slot.session.close();
   if (host === released) host = undefined;
 }
 
-/** Probes the engine and applies the output settings to the session; runs inside the queue. */
-async function initHost(target: Host): Promise<void> {
-  if (target.info !== undefined) return;
-  const version = parseJsonEachRow((await target.session.queryAsync(versionSql, { format: "JSONEachRow" })).text(), "chdb");
-  const names = parseJsonEachRow((await target.session.queryAsync(settingNamesSql, { format: "JSONEachRow" })).text(), "chdb");
-  const info = serverInfoOf(String(version[0]?.version), names.map((row) => String(row.name)));
-  // A session keeps `SET` values, and chDB has no per-query settings argument: set once here.
-  for (const [name, value] of Object.entries(querySettingsFor(info))) {
-    await target.session.queryAsync(`SET ${name} = ${typeof value === "string" ? quoteString(value) : Number(value)}`);
+/** Probes the engine (once a host) and applies the output settings to the slot's session; runs inside the queue. */
+async function initSlot(target: Host, slot: Slot): Promise<void> {
+  if (target.info === undefined) {
+    const version = parseJsonEachRow((await slot.session.queryAsync(versionSql, { format: "JSONEachRow" })).text(), "chdb");
+    const names = parseJsonEachRow((await slot.session.queryAsync(settingNamesSql, { format: "JSONEachRow" })).text(), "chdb");
+    const info = serverInfoOf(String(version[0]?.version), names.map((row) => String(row.name)));
+    target.insertSettings = insertSettingsFor(info);
+    target.info = info;
   }
-  target.insertSettings = insertSettingsFor(info);
-  target.info = info;
+  if (slot.configured) return;
+  // A session keeps `SET` values, and chDB has no per-query settings argument: set once a session.
+  for (const [name, value] of Object.entries(querySettingsFor(target.info as ServerInfo))) {
+    await slot.session.queryAsync(`SET ${name} = ${typeof value === "string" ? quoteString(value) : Number(value)}`);
+  }
+  slot.configured = true;
 }
 
 export interface ChdbEngineOptions {
   dataDir: string;
   database: string;
   queueDepthMax: number;
+  /** Sessions on the data directory, statements run in parallel; the first store opened in a process sets it. */
+  sessions: number;
   limits: EngineLimits;
   deps: Required<StoreDeps>;
 }
@@ -107,10 +124,9 @@ export class ChdbStore implements Store {
 
   static async open(options: ChdbEngineOptions): Promise<ChdbStore> {
     assertPlainIdentifier(options.database, "database name");
-    const store = new ChdbStore(acquireHost(options.dataDir, options.queueDepthMax), options);
+    const store = new ChdbStore(acquireHost(options.dataDir, options.queueDepthMax, options.sessions), options);
     try {
       await store.run("open", false, async (session) => {
-        await initHost(store.host);
         await session.queryAsync(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(store.database)}`);
       });
     } catch (error) {
@@ -127,12 +143,13 @@ export class ChdbStore implements Store {
     }
     const target = this.host;
     return target.queue
-      .run(async () => {
-        if (inDatabase && target.currentDatabase !== this.database) {
-          await target.session.queryAsync(`USE ${quoteIdentifier(this.database)}`);
-          target.currentDatabase = this.database;
+      .run(async (slot) => {
+        await initSlot(target, slot);
+        if (inDatabase && slot.currentDatabase !== this.database) {
+          await slot.session.queryAsync(`USE ${quoteIdentifier(this.database)}`);
+          slot.currentDatabase = this.database;
         }
-        return job(target.session);
+        return job(slot.session);
       })
       .catch((error: unknown) => {
         throw toStoreError(error, { engine: "chdb", operation });
@@ -140,7 +157,7 @@ export class ChdbStore implements Store {
   }
 
   async serverInfo(): Promise<ServerInfo> {
-    if (this.host.info === undefined) await this.run("probe", false, () => initHost(this.host));
+    if (this.host.info === undefined) await this.run("probe", false, async () => {});
     const info = this.host.info;
     if (info === undefined) throw new EdgeflowError("io", "store.probe_failed", "chDB probe gave no version");
     return info;

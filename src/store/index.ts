@@ -2,11 +2,12 @@
  * store: edgeflow's one door to ClickHouse — one interface, two engines, one SQL text.
  *
  * Engines
- * - `chdb` (default, embedded): chDB, the ClickHouse 26.x engine in-process, session at
- *   `<dataDir>/chdb`. chDB allows one data directory per process and runs one statement at a
- *   time, so all stores in a process share one session and one FIFO queue (`pending()` is its
- *   depth, `queueDepthMax` bounds it) and isolate by database name. Only chDB's async calls are
- *   used, so a long insert does not stop the event loop.
+ * - `chdb` (default, embedded): chDB, the ClickHouse 26.x engine in-process, sessions at
+ *   `<dataDir>/chdb`. chDB allows one data directory per process, with several sessions on it
+ *   that run statements in parallel, one at a time each; so all stores in a process share one
+ *   set of `sessions` sessions and one FIFO queue (`pending()` is its depth, `queueDepthMax`
+ *   bounds it) and isolate by database name. Only chDB's async calls are used, so a long insert
+ *   does not stop the event loop.
  * - `clickhouse` (remote): a ClickHouse server over HTTP with @clickhouse/client, from 18.16
  *   (Debian's package) up. Opening does not need the server to be up: the version probe and
  *   `CREATE DATABASE` happen on first use, and `ping()` reports "degraded" with the reason.
@@ -42,8 +43,10 @@
  *   connect included, is bounded by `requestTimeoutMs` (30 s); at most `requestsInFlightMax`
  *   (1024) calls wait at once, past that they fail fast as "overloaded". A query the client abandons may
  *   still run on the server. Rows written are reported only where the server sends a summary.
- * - chDB: a query waits behind whatever insert is running; insert chunk size sets read latency.
+ * - chDB: with every session busy (e.g. inserts on all of them), a query waits; insert chunk
+ *   size sets read latency then.
  */
+import os from "node:os";
 import { ChdbStore } from "./chdb-engine.ts";
 import { EdgeflowError } from "../lib/index.ts";
 import { isRetriable } from "./errors.ts";
@@ -110,6 +113,7 @@ export async function openStore(config: StoreConfig, deps: StoreDeps = {}): Prom
       dataDir: config.dataDir,
       database,
       queueDepthMax: bound("queueDepthMax", config.queueDepthMax, 1024),
+      sessions: bound("sessions", config.sessions, Math.max(2, Math.min(8, os.availableParallelism()))),
       limits,
       deps: resolvedDeps,
     });

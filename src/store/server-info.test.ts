@@ -16,6 +16,7 @@ test("store: server info: 18.16 has none of the modern extras and is sent no set
     queryParameters: false,
     insertDeduplicationToken: false,
     asyncInsert: false,
+    windowFunctions: false,
   });
   const insert = insertSettingsFor(info);
   expect(insert).not.toHaveProperty("async_insert");

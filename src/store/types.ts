@@ -43,6 +43,8 @@ export interface StoreFeatures {
   insertDeduplicationToken: boolean;
   /** The `async_insert` setting. */
   asyncInsert: boolean;
+  /** Window functions (`count() OVER (PARTITION BY ...)`). */
+  windowFunctions: boolean;
 }
 
 export interface ServerInfo {
@@ -102,6 +104,8 @@ export interface ChdbStoreConfig {
   database?: string;
   /** Statements queued or running before new ones fail with "overloaded". Default 1024; the first store opened in a process sets it. */
   queueDepthMax?: number;
+  /** Sessions that run statements in parallel. Default: the cores, between 2 and 8; the first store opened in a process sets it. */
+  sessions?: number;
   /** Result bytes a query may return before it fails with "too_large". Default 256 MiB. */
   resultBytesMax?: number;
 }

@@ -75,6 +75,7 @@ for (const engine of ["chdb", "clickhouse"] as const) {
       // 18.16 has none of the extras; chDB's 26.x has all of them.
       expect(info.features.asyncInsert).toBe(info.versionParts[0] >= 21);
       expect(info.features.insertDeduplicationToken).toBe(info.versionParts[0] >= 22);
+      expect(info.features.windowFunctions).toBe(info.versionParts[0] >= 22);
     });
 
     test(`store: ${engine}: creating the database is idempotent`, async () => {

@@ -50,7 +50,7 @@ describe("graph: encode", () => {
   test("graph: write: a dedup token names the rows, not just the sink's range, and is sent only where the engine has tokens", () => {
     expect(chunkToken("1-10", 0, ["a", "b"])).toBe(chunkToken("1-10", 0, ["a", "b"]));
     expect(chunkToken("1-10", 0, ["a", "b"])).not.toBe(chunkToken("1-10", 0, ["a", "c"]));
-    const modern = { lowCardinality: true, ttl: true, queryParameters: true, insertDeduplicationToken: true, asyncInsert: true };
+    const modern = { lowCardinality: true, ttl: true, queryParameters: true, insertDeduplicationToken: true, asyncInsert: true, windowFunctions: true };
     expect(insertSettings(modern, () => "t")).toMatchObject({ insert_deduplication_token: "t", deduplicate_blocks_in_dependent_materialized_views: 1 });
     expect(insertSettings({ ...modern, insertDeduplicationToken: false }, () => "t")).toEqual({ insert_deduplicate: 1, max_insert_block_size: 1_048_576 });
   });

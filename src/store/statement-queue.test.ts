@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { EdgeflowError } from "../lib/index.ts";
-import { SerialQueue } from "./serial-queue.ts";
+import { StatementQueue } from "./statement-queue.ts";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve = (): void => {};
@@ -10,8 +10,8 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-test("store: serial queue: jobs run one at a time in arrival order", async () => {
-  const queue = new SerialQueue(10);
+test("store: statement queue: with one slot, jobs run one at a time in arrival order", async () => {
+  const queue = new StatementQueue(10, ["s"]);
   const log: string[] = [];
   let running = 0;
   const job = (name: string) => async () => {
@@ -29,8 +29,8 @@ test("store: serial queue: jobs run one at a time in arrival order", async () =>
   expect(queue.depth).toBe(0);
 });
 
-test("store: serial queue: a failing job does not stop the ones behind it", async () => {
-  const queue = new SerialQueue(10);
+test("store: statement queue: a failing job does not stop the ones behind it", async () => {
+  const queue = new StatementQueue(10, ["s"]);
   const failed = queue.run(async () => {
     throw new Error("boom");
   });
@@ -39,8 +39,8 @@ test("store: serial queue: a failing job does not stop the ones behind it", asyn
   expect(await next).toBe("after");
 });
 
-test("store: serial queue: depth counts queued and running jobs, and a full queue is overloaded", async () => {
-  const queue = new SerialQueue(2);
+test("store: statement queue: depth counts queued and running jobs, and a full queue is overloaded", async () => {
+  const queue = new StatementQueue(2, ["s"]);
   const gate = deferred();
   const first = queue.run(() => gate.promise);
   const second = queue.run(async () => "second");
@@ -52,6 +52,33 @@ test("store: serial queue: depth counts queued and running jobs, and a full queu
   gate.resolve();
   await first;
   expect(await second).toBe("second");
+  await queue.drain();
+  expect(queue.depth).toBe(0);
+});
+
+test("store: statement queue: jobs start in arrival order on the first free slot, at most one a slot", async () => {
+  const queue = new StatementQueue(10, ["x", "y"]);
+  const gates = [deferred(), deferred(), deferred()];
+  const running = new Set<string>();
+  const started: string[] = [];
+  const job = (i: number) => async (slot: string) => {
+    expect(running.has(slot)).toBe(false);
+    running.add(slot);
+    started.push(`${i}@${slot}`);
+    await (gates[i] as { promise: Promise<void> }).promise;
+    running.delete(slot);
+    return i;
+  };
+  const all = [queue.run(job(0)), queue.run(job(1)), queue.run(job(2))];
+  await Bun.sleep(1);
+  expect(started).toEqual(["0@x", "1@y"]);
+  gates[1]?.resolve();
+  await all[1];
+  await Bun.sleep(1);
+  expect(started).toEqual(["0@x", "1@y", "2@y"]);
+  gates[0]?.resolve();
+  gates[2]?.resolve();
+  expect(await Promise.all(all)).toEqual([0, 1, 2]);
   await queue.drain();
   expect(queue.depth).toBe(0);
 });
