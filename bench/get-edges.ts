@@ -184,6 +184,7 @@ function statementKind(sql: string): string {
   if (sql.startsWith("SELECT scope, vertex, max(okey)")) return "tombstones";
   if (sql.startsWith("SELECT _v, count() AS degree")) return "degrees";
   if (sql.startsWith("SELECT _v, _deg")) return "edges+degrees";
+  if (sql.includes(" FINAL\n") && sql.includes("OVER (PARTITION BY")) return "edges (scan)";
   if (sql.startsWith("SELECT _v,")) return "edges";
   return "other";
 }
@@ -446,7 +447,7 @@ export async function main(opts: { smoke?: boolean; log?: (line: string) => void
     log(`get-edges: ${fmt(n)} sources x ${fmt(d)} edges = ${fmt(n * d)} edges (weak label, targets r^3-skewed), ${callers} callers, ${seconds} s a run, embedded engine (chDB ${await store.serverVersion()})`);
     log(`  load: chDB graph insert ${loadSeconds.toFixed(2)} s (${fmt((n * d) / loadSeconds)} edges/s), OPTIMIZE weak_edges_out FINAL ${optimizeSeconds.toFixed(2)} s, ${settled ? "background merges done" : "merges still running"} after ${settleSeconds.toFixed(2)} s more`);
     pg = await openPgPeer(g, log);
-    if (pg) log(`  PostgreSQL ${pg.version}: COPY + index + VACUUM ANALYZE ${pg.loadSeconds.toFixed(2)} s; Bun.SQL, ${callers} connections (chDB runs one statement at a time; PostgreSQL runs one per connection)`);
+    if (pg) log(`  PostgreSQL ${pg.version}: COPY + index + VACUUM ANALYZE ${pg.loadSeconds.toFixed(2)} s; Bun.SQL, ${callers} connections (chDB runs one statement per session, on ${os.availableParallelism()} cores; PostgreSQL one per connection)`);
     const readers = { edgeflow: edgeflowReader(graph), hand: handReader(store), pg: pg ? pgReader(pg.sql) : null };
     const figures: Record<string, number | boolean | null> = { edges: n * d, loadSeconds };
     for (const shape of shapes) {

@@ -103,8 +103,8 @@ class ClickHouseGraphStore implements GraphStore {
   }
 
   async edges(query: EdgesQuery): Promise<EdgeRow[]> {
-    await this.ready();
-    return readEdges(this.store, query, this.tombstones);
+    const features = await this.ready();
+    return readEdges(this.store, query, this.tombstones, features);
   }
 
   async degrees(query: DegreesQuery): Promise<DegreeRow[]> {
@@ -113,8 +113,8 @@ class ClickHouseGraphStore implements GraphStore {
   }
 
   async edgesWithDegrees(query: EdgesQuery): Promise<EdgesWithDegrees> {
-    await this.ready();
-    return readEdgesWithDegrees(this.store, query, this.tombstones);
+    const features = await this.ready();
+    return readEdgesWithDegrees(this.store, query, this.tombstones, features);
   }
 
   async vertices(query: VerticesQuery): Promise<VertexRow[]> {

@@ -10,12 +10,12 @@
  */
 import { EdgeflowError, type PropValue } from "../../lib/index.ts";
 import { quoteIdentifier, quoteString, quoteValue } from "../quote.ts";
-import type { Row, Store } from "../types.ts";
+import type { Row, Store, StoreFeatures } from "../types.ts";
 import {
-  edgeFoldSql, endScopes, tombstoneLookupSql, vertexFoldSql, weakEdgesWithDegreesSql, type EdgeFoldSpec, type TombstoneSource,
+  edgeFoldSql, endScopes, tombstoneLookupSql, vertexFoldSql, weakEdgesWithDegreesSql, weakScanSql, type EdgeFoldSpec, type TombstoneSource,
 } from "./fold-sql.ts";
 import { tableNames } from "./schema.ts";
-import { idText, idValue, resultValue } from "./typed.ts";
+import { idText, idValue, resultValue, storedValue } from "./typed.ts";
 import type {
   DegreeRow, DegreesQuery, EdgeRow, EdgesQuery, EdgesWithDegrees, QuarantineQuery, QuarantineRow, VertexRow, VerticesQuery,
 } from "./types.ts";
@@ -203,6 +203,61 @@ async function foldRead<T extends Row>(
   return store.query<T>(sqlOf(await tombstonesFor(store, spec, reads.constantsMax)));
 }
 
+/** What a read needs to know of the engine. */
+export type ReadFeatures = Pick<StoreFeatures, "windowFunctions">;
+
+const noExtras: ReadFeatures = { windowFunctions: false };
+
+/** Whether a read can take the one-level weak scan (fold-sql.ts `weakScanSql`). */
+function scans(query: EdgesQuery, features: ReadFeatures): boolean {
+  const { label } = query;
+  return features.windowFunctions && label.consistencyLevel === "weak" && label.isDirected && query.to === undefined && filterOf(query) === undefined;
+}
+
+/**
+ * A weak read through the scan, its tombstones found as `foldRead` finds them (checked in the
+ * same statement while none has been seen in its scopes, else looked up first). Undefined when
+ * the scan is not exact (a pair delete among a vertex's rows, or more tombstones than the
+ * constants bound): fold instead. Weak edges are rarely deleted one by one, so the scan is the
+ * usual path.
+ */
+async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads): Promise<Row[] | undefined> {
+  if (reads.constantsMax <= 0) return undefined;
+  const { limit, offset } = pageOf(query);
+  const spec = foldSpec(query);
+  const ordered = new Set((query.orderBy ?? []).map((name) => (name === "_from" ? "from" : name === "_to" ? "to" : name)));
+  ordered.add("to");
+  const sqlOf = (tombstones: TombstoneSource): string => `${weakScanSql({ ...spec, tombstones }, ordered)}
+ORDER BY _v, _op = 'delete' DESC, ${orderOf(query).join(", ")}
+LIMIT ${offset + limit} BY _v`;
+  const scopes = endScopes(spec);
+  const all = [...scopes.queried, ...scopes.other];
+  let rows: Row[] | undefined;
+  if (!all.some((scope) => reads.scopesSeen.has(scope))) {
+    rows = await store.query<Row>(sqlOf({ kind: "checked" }));
+    if (rows.some((row) => Number(row._tc) !== 0)) {
+      for (const scope of all) reads.scopesSeen.add(scope);
+      rows = undefined;
+    }
+  }
+  if (rows === undefined) {
+    const tombstones = await tombstonesFor(store, spec, reads.constantsMax);
+    if (tombstones.kind !== "constants") return undefined;
+    rows = await store.query<Row>(sqlOf(tombstones));
+  }
+  if (rows.some((row) => row._op === "delete")) return undefined;
+  // The props come as the stored arrays: typed here, as the fold types them in SQL.
+  for (const row of rows) {
+    const keys = row._pk as string[];
+    const values = row._pv as string[];
+    for (const prop of query.label.props) {
+      const at = keys.indexOf(prop.name);
+      row[prop.name] = storedValue(at < 0 ? undefined : values[at], prop);
+    }
+  }
+  return rows;
+}
+
 function emptyIsExact(query: EdgesQuery): boolean {
   return query.label.consistencyLevel === "weak" || query.where === undefined || query.where.trim() === "";
 }
@@ -233,10 +288,16 @@ function pageRows(query: EdgesQuery, rows: readonly Row[]): EdgeRow[] {
   return out;
 }
 
-export async function readEdges(store: Store, query: EdgesQuery, reads: TombstoneReads = tombstoneReads()): Promise<EdgeRow[]> {
+export async function readEdges(
+  store: Store, query: EdgesQuery, reads: TombstoneReads = tombstoneReads(), features: ReadFeatures = noExtras,
+): Promise<EdgeRow[]> {
   if (query.vertexIds.length === 0 || query.limit === 0) {
     checkCount("limit", query.limit, edgesPerVertexMax);
     return [];
+  }
+  if (scans(query, features)) {
+    const scanned = await scanRead(store, query, reads);
+    if (scanned !== undefined) return pageRows(query, scanned);
   }
   const rows = await foldRead<Row>(store, foldSpec(query), reads, (tombstones) => edgesSql(query, tombstones), emptyIsExact(query));
   return pageRows(query, rows);
@@ -256,14 +317,18 @@ export async function readDegrees(store: Store, query: DegreesQuery, reads: Tomb
  * `readEdges` and `readDegrees` of the same vertices in one statement (`edgesWithDegreesSql`).
  * The degrees count every live edge, whatever the page, `where` and duration.
  */
-export async function readEdgesWithDegrees(store: Store, query: EdgesQuery, reads: TombstoneReads = tombstoneReads()): Promise<EdgesWithDegrees> {
+export async function readEdgesWithDegrees(
+  store: Store, query: EdgesQuery, reads: TombstoneReads = tombstoneReads(), features: ReadFeatures = noExtras,
+): Promise<EdgesWithDegrees> {
   if (query.vertexIds.length === 0) return { edges: [], degrees: [] };
   if (query.limit === 0) {
     checkCount("offset", query.offset ?? 0, edgesPerVertexMax);
     return { edges: [], degrees: await readDegrees(store, query, reads) };
   }
-  // Every vertex with a live edge has a row (LEFT ARRAY JOIN keeps those whose edges the filter drops), so empty is exact.
-  const rows = await foldRead<Row>(store, foldSpec(query), reads, (tombstones) => edgesWithDegreesSql(query, tombstones), true);
+  // Every vertex with a live edge has a row (LEFT ARRAY JOIN keeps those whose edges the filter
+  // drops; a scan has no filter), so empty is exact.
+  const rows = (scans(query, features) ? await scanRead(store, query, reads) : undefined)
+    ?? await foldRead<Row>(store, foldSpec(query), reads, (tombstones) => edgesWithDegreesSql(query, tombstones), true);
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(String(row._v), Number(row._deg));
   const degrees = query.vertexIds.map((vertexId) => ({ vertexId, degree: counts.get(idText(vertexId)) ?? 0 }));

@@ -115,3 +115,33 @@ export function idValue(text: string, columnType: DataType): PropValue {
 export function idText(id: PropValue): string {
   return valueText(id);
 }
+
+const int64Min = -(2n ** 63n);
+const int64Max = 2n ** 63n - 1n;
+
+/**
+ * A stored text value as the registry's JavaScript value, as `parseText` then `resultValue`
+ * give it in SQL (`toInt64OrZero`, `toFloat64OrZero`, `= 'true'`); an absent value is the
+ * prop's default, as `defaultLiteral`. For reads that type props here rather than in SQL. The
+ * texts edgeflow stores (validated values, `valueText`) type the same on both engines and here;
+ * texts it never writes can differ between the engines themselves (an integer past Int64 is 0
+ * on 26.x and wraps on 18.16, a leading `+` is read by 26.x and not by 18.16; here as 26.x).
+ */
+export function storedValue(text: string | undefined, prop: PropDef): PropValue {
+  if (text === undefined) {
+    if (prop.dataType === "boolean") return prop.defaultValue === true || valueText(prop.defaultValue) === "true";
+    return storedValue(valueText(prop.defaultValue), prop);
+  }
+  if (integerTypes.has(prop.dataType)) {
+    if (!/^[+-]?\d+$/.test(text)) return 0;
+    const wide = BigInt(text);
+    return wide < int64Min || wide > int64Max ? 0 : integerValue(wide.toString());
+  }
+  if (floatTypes.has(prop.dataType)) {
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return 0;
+    const asNumber = Number(text);
+    return Number.isFinite(asNumber) ? asNumber : 0;
+  }
+  if (prop.dataType === "boolean") return text === "true";
+  return text;
+}
