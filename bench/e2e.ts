@@ -1,7 +1,9 @@
 /**
  * End-to-end benchmark: rows/s from HTTP ingest (`/v1/mutate?wait=durable`, 1,000-row NDJSON
  * batches from concurrent clients) to queryable in the graph views, on the embedded engine,
- * with freshness (ack → queryable) p50/p99 from `/v1/stats`; beside, in the same run:
+ * with freshness (ack → queryable) p50/p99 from `/v1/stats`, once as fast as the clients can
+ * send (the throughput; freshness there is the age of the backlog) and once paced at 70% of the
+ * engine limit (the goal's rate: freshness when the pipeline keeps up); beside, in the same run:
  * - the engine limit: the graph store's insert of the same rows, already decoded, into chDB
  *   (same tables and views, no HTTP, no WAL);
  * - what a user does without edgeflow: a direct HTTP JSONEachRow insert of the same rows into
@@ -44,7 +46,10 @@ function makeRows(count: number): Row[] {
 }
 
 
-async function edgeflowRun(rows: Row[], batchRows: number, clients: number, dir: string): Promise<{ seconds: number; freshness: { p50: number | null; p99: number | null } }> {
+/** `rowsPerSecond`: send each batch at its slot of that rate (open loop); undefined: as fast as the clients go. */
+async function edgeflowRun(
+  rows: Row[], batchRows: number, clients: number, dir: string, rowsPerSecond?: number,
+): Promise<{ seconds: number; freshness: { p50: number | null; p99: number | null } }> {
   const server = await spawnServer({ args: ["serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--admin-token", admin, "--service-rows-per-second", "100000000"] });
   try {
     const h = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
@@ -56,7 +61,12 @@ async function edgeflowRun(rows: Row[], batchRows: number, clients: number, dir:
     await Promise.all(
       Array.from({ length: clients }, async () => {
         while (next < batches.length) {
-          const body = batches[next++] as string;
+          const index = next++;
+          const body = batches[index] as string;
+          if (rowsPerSecond !== undefined) {
+            const due = started + (index * batchRows * 1000) / rowsPerSecond;
+            if (due > performance.now()) await Bun.sleep(due - performance.now());
+          }
           const r = await fetch(`${server.url}/v1/mutate?wait=durable`, { method: "POST", headers: { ...h, "content-type": "application/x-ndjson" }, body });
           if (r.status !== 200) throw new Error(`ingest answered ${r.status}`);
           await r.arrayBuffer();
@@ -122,14 +132,20 @@ export async function main(opts: { smoke?: boolean; log?: (line: string) => void
   try {
     const e2e = await edgeflowRun(rows, batchRows, 4, path.join(dir, "server"));
     const limit = await engineLimit(rows, path.join(dir, "limit"), batchRows);
+    const pacedRate = 0.7 * limit;
+    const paced = await edgeflowRun(rows, batchRows, 4, path.join(dir, "paced"), pacedRate);
     const direct = await directServerInsert(rows, opts.smoke ? batchRows : 100_000);
     const e2eRate = count / e2e.seconds;
     const f = (n: number) => Math.round(n).toLocaleString("en-US");
     log(`e2e: ${f(count)} rows, NDJSON batches of ${batchRows}, 4 clients, embedded engine`);
-    log(`  edgeflow HTTP -> queryable          ${f(e2eRate)} rows/s   freshness p50 ${e2e.freshness.p50?.toFixed(2) ?? "-"} s  p99 ${e2e.freshness.p99?.toFixed(2) ?? "-"} s (goal p99 <= 2 s)`);
+    log(`  edgeflow HTTP -> queryable          ${f(e2eRate)} rows/s   freshness p50 ${e2e.freshness.p50?.toFixed(2) ?? "-"} s  p99 ${e2e.freshness.p99?.toFixed(2) ?? "-"} s (saturated: the backlog's age)`);
     log(`  engine limit (chDB graph insert)    ${f(limit)} rows/s   ratio ${(e2eRate / limit).toFixed(2)} (goal >= 0.70)`);
+    log(`  edgeflow paced at 0.70 x limit      ${f(count / paced.seconds)} rows/s   freshness p50 ${paced.freshness.p50?.toFixed(2) ?? "-"} s  p99 ${paced.freshness.p99?.toFixed(2) ?? "-"} s (goal p99 <= 2 s at that rate)`);
     log(`  direct HTTP insert, ClickHouse 18.16 ${f(direct)} rows/s   ratio ${(e2eRate / direct).toFixed(2)}`);
-    return { e2eRowsPerSecond: e2eRate, engineLimitRowsPerSecond: limit, directRowsPerSecond: direct, freshnessP99: e2e.freshness.p99 };
+    return {
+      e2eRowsPerSecond: e2eRate, engineLimitRowsPerSecond: limit, directRowsPerSecond: direct, freshnessP99: e2e.freshness.p99,
+      pacedRowsPerSecond: count / paced.seconds, pacedFreshnessP99: paced.freshness.p99,
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

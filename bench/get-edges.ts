@@ -153,13 +153,13 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** `callers` loops of `read` from random sources until `seconds` have passed. */
-async function runFor(read: Reader, shape: Shape, n: number, seconds: number, seed: number): Promise<RunFigures> {
+async function runFor(read: Reader, shape: Shape, n: number, seconds: number, seed: number, callerCount = callers): Promise<RunFigures> {
   const random = seededRandom(seed);
   const latencies: number[] = [];
   const started = performance.now();
   const end = started + seconds * 1000;
   await Promise.all(
-    Array.from({ length: callers }, async () => {
+    Array.from({ length: callerCount }, async () => {
       while (performance.now() < end) {
         const source = 1 + Math.floor(random() * n);
         const t0 = performance.now();
@@ -453,6 +453,13 @@ export async function main(opts: { smoke?: boolean; log?: (line: string) => void
     for (const shape of shapes) {
       const f = await benchShape(shape, g, seconds, readers, log);
       log(`    1 caller: ${await profile({ edgeflow: edgeflowReader(profiled), hand: readers.hand }, tally, shape, g.n, smoke ? 10 : 50)}`);
+      if (shape.limits.length === 1) {
+        // The latency goal without queueing: one caller at a time, as long as a run.
+        const one = await runFor(readers.edgeflow, shape, g.n, seconds, 3, 1);
+        const oneHand = await runFor(readers.hand, shape, g.n, seconds, 3, 1);
+        log(`    1 caller for ${seconds} s: edgeflow p50 ${one.p50Ms.toFixed(2)} ms p99 ${one.p99Ms.toFixed(2)} ms (${fmt(one.qps)} q/s); hand p50 ${oneHand.p50Ms.toFixed(2)} ms p99 ${oneHand.p99Ms.toFixed(2)} ms (${fmt(oneHand.qps)} q/s)`);
+        Object.assign(figures, { oneCallerP99Ms: one.p99Ms, oneCallerHandP99Ms: oneHand.p99Ms });
+      }
       const key = shape.limits.join("x");
       Object.assign(figures, {
         [`${key}.edgeflowQps`]: f.edgeflow.qps, [`${key}.edgeflowP50Ms`]: f.edgeflow.p50Ms, [`${key}.edgeflowP99Ms`]: f.edgeflow.p99Ms,

@@ -39,7 +39,7 @@ export interface GraphStoreOptions {
   schema: Pick<SchemaLookup, "label">;
   /** Insert format; the default is the faster one measured on each engine (see write.ts). */
   insertFormat?: InsertFormat;
-  /** chDB runs one statement at a time: inserts go in chunks of this many rows so reads interleave. Default 10 000. */
+  /** chDB inserts go in chunks of this many rows (a chunk holds one session; reads run on the others). Default 100 000. */
   chdbInsertChunkRows?: number;
   /**
    * deleteAll tombstones a read inlines as constants after looking them up; past this many it

@@ -2,10 +2,14 @@
  * Writes: one insert of the sink's batch into `mutations` (the materialized views fan it out),
  * and quarantine rows into `quarantine`.
  *
- * - chDB runs one statement at a time, so a big insert stalls every read behind it
- *   (ARCHITECTURE §4: ~930 ms for 200k rows, p50 35 ms with 10k-row chunks): on chDB a batch
- *   goes in chunks of `chdbInsertChunkRows` (10 000). The remote engine takes the batch in one
- *   insert (the sink already caps it at 100k rows / 32 MiB).
+ * - chDB: a batch goes in chunks of `chdbInsertChunkRows` (default 100 000, the sink's cap, so
+ *   one insert a batch). With one chDB session a big insert stalled every read behind it
+ *   (~930 ms for 200k rows), and chunks were 10 000 rows; the store now runs statements on
+ *   several sessions, so a read runs beside the insert, and fewer, bigger inserts make fewer
+ *   parts: bench/e2e.ts went from ~59k to ~68k rows/s end to end and the engine limit from ~86k
+ *   to ~114k rows/s on this 2-core machine. Small reads during a 100k-row insert: p50 2-3 ms,
+ *   max ~150-210 ms (10k chunks on one session: p50 35, max 76). The remote engine takes the batch in one insert
+ *   (the sink already caps it at 100k rows / 32 MiB).
  * - Settings are explicit on every insert, and only ones the engine knows: `insert_deduplicate`
  *   and `max_insert_block_size` everywhere (one block a chunk, so one dedup unit a chunk); on
  *   engines with `insert_deduplication_token`, a token and
@@ -35,7 +39,7 @@ import { jsonEachRow, mutationRow, quarantineRow, tsv, type MutationRow } from "
 import { mutationColumns, quarantineColumns, tableNames } from "./schema.ts";
 import type { GraphQuarantineRecord, GraphSinkRow, GraphStoreOptions } from "./types.ts";
 
-export const chdbInsertChunkRowsDefault = 10_000;
+export const chdbInsertChunkRowsDefault = 100_000;
 /** A chunk is one insert block: the server must not split it (1 048 576 is ClickHouse's default too). */
 const insertBlockRowsMax = 1_048_576;
 
