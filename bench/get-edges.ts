@@ -184,7 +184,7 @@ function statementKind(sql: string): string {
   if (sql.startsWith("SELECT scope, vertex, max(okey)")) return "tombstones";
   if (sql.startsWith("SELECT _v, count() AS degree")) return "degrees";
   if (sql.startsWith("SELECT _v, _deg")) return "edges+degrees";
-  if (sql.includes(" FINAL\n") && sql.includes("OVER (PARTITION BY")) return "edges (scan)";
+  if (sql.includes("OVER (PARTITION BY")) return "edges (scan)";
   if (sql.startsWith("SELECT _v,")) return "edges";
   return "other";
 }

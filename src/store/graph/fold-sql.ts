@@ -363,9 +363,12 @@ export function weakEdgesWithDegreesSql(spec: EdgeFoldSpec): string {
 
 /**
  * A weak label's edges of some vertices in one level, for engines with window functions: the
- * table read with `FINAL` (a replayed copy has the same sorting key, so it collapses), each
- * queried vertex's row count as `_deg` (a window), each row's op as `_op`, and the props as the
- * stored arrays `_pk`, `_pv` (typed by the caller, reads.ts). Deletes are rows here too, so a
+ * table's rows, each queried vertex's count of distinct order keys as `_deg` (a window), each
+ * row's op as `_op`, and the props as the stored arrays `_pk`, `_pv` (typed by the caller,
+ * reads.ts). Not `FINAL`: a replayed copy of a row (same okey, every column equal) is next to it
+ * in any order that ends in `_wk`, so the caller drops it; `FINAL` over several parts, as while
+ * the sink writes, cost ~1.3 ms more a read (~3.5 ms for the hand-written read in
+ * bench/get-edges.ts). Deletes are rows here too, so a
  * caller orders `_op = 'delete'` first within each vertex: the answer is exact when no row
  * returned is a delete. Without a pair delete every edge row is live unless a deleteAll tombstone
  * hides it, and tombstones are either given as constants (an edge is live iff its okey is
@@ -400,7 +403,7 @@ export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>): s
     ["to", side.o, target ? label.srcColumnType : label.tgtColumnType],
   ];
   const columns = [
-    `${side.v} AS _v`, `${side.o} AS _o`, "okey AS _wk", "op AS _op", `count() OVER (PARTITION BY ${side.v}) AS _deg`,
+    `${side.v} AS _v`, `${side.o} AS _o`, "okey AS _wk", "op AS _op", `uniqExact(okey) OVER (PARTITION BY ${side.v}) AS _deg`,
     ...ends.filter(([name]) => ordered.has(name)).map(([name, column, type]) => `${narrow(parseText(column, type), type, "read")} AS ${quoteIdentifier(name)}`),
     `ts AS ${quoteIdentifier("timestamp")}`,
     ...label.props.filter((prop) => ordered.has(prop.name)).map((prop) =>
@@ -408,7 +411,7 @@ export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>): s
     "prop_keys AS _pk", "prop_values AS _pv",
     ...(tombstones.kind === "checked" ? [`${tombstoneCheckSql(spec)} AS _tc`] : []),
   ];
-  return `SELECT ${columns.join(",\n    ")}\n  FROM ${side.table} FINAL\n  WHERE ${conditions.join(" AND ")}`;
+  return `SELECT ${columns.join(",\n    ")}\n  FROM ${side.table}\n  WHERE ${conditions.join(" AND ")}`;
 }
 
 /**

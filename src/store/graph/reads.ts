@@ -246,8 +246,10 @@ LIMIT ${offset + limit} BY _v`;
     rows = await store.query<Row>(sqlOf(tombstones));
   }
   if (rows.some((row) => row._op === "delete")) return undefined;
+  const kept = withoutReplays(rows, offset + limit);
+  if (kept === undefined) return undefined;
   // The props come as the stored arrays: typed here, as the fold types them in SQL.
-  for (const row of rows) {
+  for (const row of kept) {
     const keys = row._pk as string[];
     const values = row._pv as string[];
     for (const prop of query.label.props) {
@@ -255,7 +257,28 @@ LIMIT ${offset + limit} BY _v`;
       row[prop.name] = storedValue(at < 0 ? undefined : values[at], prop);
     }
   }
-  return rows;
+  return kept;
+}
+
+/**
+ * A scan's rows without replayed copies (the row before it has the same vertex and order key),
+ * or undefined when a vertex with copies filled its `LIMIT n BY`: its page is short by the
+ * copies, so the read folds instead. Replays only follow a crash between insert and checkpoint.
+ */
+function withoutReplays(rows: readonly Row[], cap: number): Row[] | undefined {
+  const kept: Row[] = [];
+  const counts = new Map<string, number>();
+  const replayed = new Set<string>();
+  let previous: Row | undefined;
+  for (const row of rows) {
+    const v = String(row._v);
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+    if (previous !== undefined && String(previous._v) === v && previous._wk === row._wk) replayed.add(v);
+    else kept.push(row);
+    previous = row;
+  }
+  for (const v of replayed) if ((counts.get(v) ?? 0) >= cap) return undefined;
+  return kept;
 }
 
 function emptyIsExact(query: EdgesQuery): boolean {
