@@ -56,6 +56,42 @@ describe("sink", () => {
     await quarantine.close();
   });
 
+  test("sink: two batches are written at once, and become visible only in WAL order", async () => {
+    const { mutations, quarantine } = await wals();
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const calls: number[][] = [];
+    let done = 0;
+    const target: SinkTarget = {
+      async writeMutations(rows) {
+        const call = calls.push(rows.map((r) => r.seq));
+        if (call === 1) await gate; // the first batch is slow; the second finishes first
+        done++;
+      },
+      async writeQuarantine() {},
+    };
+    const sink = new Sink({ mutations, quarantine, target, log, options: { flushIntervalMs: 5, batchRowsMax: 5, checkpointDelayMs: 0, deliveriesMax: 2 } });
+    sink.start();
+    await mutations.append(Array.from({ length: 15 }, (_, i) => encodeMutation(edge(i + 1))), { sync: true });
+    await waitFor(() => done === 1 && calls.length === 2, "the second batch written while the first is slow");
+    await Bun.sleep(50);
+    // Two in flight at most; the written second batch is not visible before the first.
+    expect(calls).toEqual([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]);
+    expect(sink.visibleSeq).toBe(0);
+    expect(await sink.waitVisible(10, 30)).toBe(false);
+    expect(mutations.checkpointSeq).toBe(0);
+    const visible10 = sink.waitVisible(10, 10_000);
+    release();
+    expect(await visible10).toBe(true);
+    await waitFor(() => sink.visibleSeq === 15 && mutations.checkpointSeq === 15, "all visible and checkpointed");
+    expect(calls.flat()).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    await sink.stop();
+    await mutations.close();
+    await quarantine.close();
+  });
+
   test("sink: a waiter gets its rows flushed early", async () => {
     const { mutations, quarantine } = await wals();
     const target = new RecordingTarget();

@@ -11,6 +11,13 @@
  * second under load (`flushIntervalMs`); a batch is flushed early when a caller waits for
  * visibility (`wait=visible`, S2Graph's `...WithWait`), after `waiterFlushMs`.
  *
+ * Pipelining: up to `deliveriesMax` batches are written at once (the next batch is gathered and
+ * sent while the last one is still being inserted), and they become visible strictly in WAL
+ * order: a batch's rows count as visible, and its ack time as fresh, only when every batch
+ * before it is written too; the checkpoint follows the same order. One insert keeps about one
+ * core of the engine busy; two on chDB's two sessions took 2x50k-row batches at ~140k rows/s
+ * instead of ~112k one after the other (2 cores).
+ *
  * Failures: a retriable error (the server is down, a timeout) retries the same batch with
  * exponential backoff and full jitter, forever — the WAL keeps taking writes up to its disk
  * budget meanwhile, and `/readyz` says degraded and why. A permanent error (the server
@@ -48,16 +55,19 @@ export interface SinkOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   checkpointDelayMs: number;
+  /** Batches written at once; they become visible in WAL order. */
+  deliveriesMax: number;
 }
 
 export const sinkDefaults: SinkOptions = {
-  batchRowsMax: 100_000,
+  batchRowsMax: 50_000,
   batchBytesMax: 32 * 1024 * 1024,
   flushIntervalMs: 1000,
   waiterFlushMs: 20,
   retryBaseMs: 100,
   retryMaxMs: 15_000,
   checkpointDelayMs: 5_000,
+  deliveriesMax: 2,
 };
 
 
@@ -82,9 +92,22 @@ interface Waiter {
   resolve: (visible: boolean) => void;
 }
 
+/** A batch being written: committed (visible) once it and every batch before it are written. */
+interface Delivery {
+  first: number;
+  last: number;
+  rows: number;
+  started: number;
+  written: boolean;
+  /** Settles when the write is done; rejects only when the sink stops or on a bug. */
+  done: Promise<void>;
+}
+
 /** Reads one log and writes it in batches; the mutation log and the quarantine log each get one. */
 abstract class LogPump<Row> {
   protected visible = 0;
+  /** The last seq of the last batch sent to the store (visible or in flight). */
+  private dispatched = 0;
   private readonly waiters: Waiter[] = [];
   private running = false;
   private stopping = false;
@@ -101,6 +124,7 @@ abstract class LogPump<Row> {
     protected readonly now: () => number,
   ) {
     this.visible = wal.checkpointSeq;
+    this.dispatched = wal.checkpointSeq;
   }
 
   protected abstract decode(record: WalRecord): Row | undefined;
@@ -163,12 +187,17 @@ abstract class LogPump<Row> {
 
   private async run(): Promise<void> {
     const cursor = this.wal.openCursor(this.wal.checkpointSeq + 1);
+    const deliveries: Delivery[] = [];
     try {
       while (!this.stopping) {
         const records = await this.gather(cursor);
-        if (records.length > 0) await this.deliver(records);
+        if (records.length > 0) deliveries.push(this.deliver(records, deliveries));
+        // Full: wait for the oldest batch (a failed write rejects here and ends the loop).
+        while (deliveries.length >= Math.max(1, this.options.deliveriesMax)) await deliveries[0]?.done;
         await this.maybeCheckpoint();
       }
+      for (const d of [...deliveries]) await d.done;
+      await this.maybeCheckpoint();
     } finally {
       cursor.close();
     }
@@ -187,11 +216,13 @@ abstract class LogPump<Row> {
       }
       if (this.stopping || records.length >= this.options.batchRowsMax || bytes >= this.options.batchBytesMax) return records;
       const elapsed = this.now() - started;
-      const deadline = this.waiters.length > 0 ? this.options.waiterFlushMs : this.options.flushIntervalMs;
+      // Waiters for rows already on their way (a batch in flight) do not hurry this batch.
+      const waiting = this.waiters.some((w) => w.seq > this.dispatched);
+      const deadline = waiting ? this.options.waiterFlushMs : this.options.flushIntervalMs;
       if (records.length > 0 && elapsed >= deadline) return records;
       const waitMs = Math.max(1, (records.length > 0 ? deadline : this.options.flushIntervalMs) - elapsed);
       await this.sleepOrWake(cursor, waitMs);
-      if (records.length === 0 && this.waiters.length === 0 && this.now() - started >= this.options.flushIntervalMs) return records;
+      if (records.length === 0 && !this.waiters.some((w) => w.seq > this.dispatched) && this.now() - started >= this.options.flushIntervalMs) return records;
     }
   }
 
@@ -208,7 +239,8 @@ abstract class LogPump<Row> {
     this.wake = undefined;
   }
 
-  private async deliver(records: WalRecord[]): Promise<void> {
+  /** Starts writing a batch; `queue` holds the batches in WAL order, and commits drain it from the front. */
+  private deliver(records: WalRecord[], queue: Delivery[]): Delivery {
     const first = records[0]?.seq ?? 0;
     const last = records[records.length - 1]?.seq ?? 0;
     const rows: Row[] = [];
@@ -216,17 +248,31 @@ abstract class LogPump<Row> {
       const row = this.decode(r);
       if (row !== undefined) rows.push(row);
     }
-    const started = performance.now();
-    await this.writeWithRetry(rows, `${first}-${last}`);
-    this.visible = last;
-    this.acked.push({ seq: last, atMs: this.now() });
-    this.onVisible(first, last);
-    this.batchDone(rows.length, (performance.now() - started) / 1000);
-    for (let i = this.waiters.length - 1; i >= 0; i--) {
-      const w = this.waiters[i];
-      if (w && w.seq <= last) {
-        this.waiters.splice(i, 1);
-        w.resolve(true);
+    this.dispatched = last;
+    const delivery: Delivery = { first, last, rows: rows.length, started: performance.now(), written: false, done: Promise.resolve() };
+    delivery.done = this.writeWithRetry(rows, `${first}-${last}`).then(() => {
+      delivery.written = true;
+      this.commit(queue);
+    });
+    // The loop awaits `done` of the oldest batch only; a later batch's failure must not go unobserved meanwhile.
+    delivery.done.catch(() => {});
+    return delivery;
+  }
+
+  /** Makes the written batches at the front of the queue visible, in order. */
+  private commit(queue: Delivery[]): void {
+    while (queue[0]?.written === true) {
+      const { first, last, rows, started } = queue.shift() as Delivery;
+      this.visible = last;
+      this.acked.push({ seq: last, atMs: this.now() });
+      this.onVisible(first, last);
+      this.batchDone(rows, (performance.now() - started) / 1000);
+      for (let i = this.waiters.length - 1; i >= 0; i--) {
+        const w = this.waiters[i];
+        if (w && w.seq <= last) {
+          this.waiters.splice(i, 1);
+          w.resolve(true);
+        }
       }
     }
   }
