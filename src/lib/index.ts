@@ -8,3 +8,4 @@ export * from "./chdb-loader.ts";
 export * from "./schema.ts";
 export * from "./mutation.ts";
 export * from "./random.ts";
+export * from "./turns.ts";

@@ -30,7 +30,7 @@
  * (harmlessly, by id) after a power loss of the ClickHouse host.
  */
 import type { Logger } from "pino";
-import { EdgeflowError, decodeMutation, type Mutation } from "../../lib/index.ts";
+import { EdgeflowError, decodeMutation, mapInSlices, type Mutation } from "../../lib/index.ts";
 import type { Wal, WalCursor, WalRecord } from "../../wal/index.ts";
 import type { QuarantineRecord } from "../ingest/index.ts";
 import type { SinkObserver } from "./metrics.ts";
@@ -248,14 +248,14 @@ abstract class LogPump<Row> {
   private deliver(records: WalRecord[], queue: Delivery[]): Delivery {
     const first = records[0]?.seq ?? 0;
     const last = records[records.length - 1]?.seq ?? 0;
-    const rows: Row[] = [];
-    for (const r of records) {
-      const row = this.decode(r);
-      if (row !== undefined) rows.push(row);
-    }
     this.dispatched = last;
-    const delivery: Delivery = { first, last, rows: rows.length, started: performance.now(), written: false, done: Promise.resolve() };
-    delivery.done = this.writeWithRetry(rows, `${first}-${last}`).then(() => {
+    const delivery: Delivery = { first, last, rows: 0, started: performance.now(), written: false, done: Promise.resolve() };
+    // Decoded in slices: ingest requests keep being answered meanwhile.
+    delivery.done = mapInSlices(records, (r) => this.decode(r)).then((decoded) => {
+      const rows = decoded.filter((row): row is Row => row !== undefined);
+      delivery.rows = rows.length;
+      return this.writeWithRetry(rows, `${first}-${last}`);
+    }).then(() => {
       delivery.written = true;
       this.commit(queue);
     });

@@ -34,6 +34,7 @@
  * - Errors are the store's `EdgeflowError`s: outages retriable, refused data "invalid".
  */
 import { createHash } from "node:crypto";
+import { mapInSlices, nextTurn, sliceItemsDefault } from "../../lib/index.ts";
 import type { InsertFormat, Settings, Store, StoreFeatures } from "../types.ts";
 import { jsonEachRow, mutationRow, quarantineRow, tsv, type MutationRow } from "./encode.ts";
 import { mutationColumns, quarantineColumns, tableNames } from "./schema.ts";
@@ -68,7 +69,8 @@ export class GraphWriter {
     if (rows.length === 0) return;
     const receivedMs = this.now();
     // Encoding first: a row that cannot be stored fails the batch as "invalid" before any insert.
-    const encoded: MutationRow[] = rows.map((row) => mutationRow(row, this.deps.options.schema, receivedMs));
+    // In slices, as the bodies below: a 50k-row batch in one go held the event loop ~100 ms.
+    const encoded: MutationRow[] = await mapInSlices(rows, (row) => mutationRow(row, this.deps.options.schema, receivedMs));
     await this.insertChunks(tableNames.mutations, encoded, mutationColumns, dedupToken, (row) => row.id);
   }
 
@@ -89,11 +91,22 @@ export class GraphWriter {
     const features = await this.deps.features();
     for (let start = 0, chunk = 0; start < rows.length; start += this.chunkRows, chunk++) {
       const slice = rows.slice(start, start + this.chunkRows);
-      const body = this.format === "TSV" ? tsv(slice, columns) : jsonEachRow(slice);
+      const body = await encodeBody(this.format, slice, columns);
       const settings = insertSettings(features, () => chunkToken(token, chunk, slice.map(idOf)));
       await this.deps.store.insert({ table, format: this.format, body, settings });
     }
   }
+}
+
+/** A chunk's insert body, built in slices of rows so the event loop turns between them. */
+async function encodeBody(format: InsertFormat, rows: readonly object[], columns: readonly string[]): Promise<string> {
+  const parts: string[] = [];
+  for (let start = 0; start < rows.length; start += sliceItemsDefault) {
+    if (start > 0) await nextTurn();
+    const slice = rows.slice(start, start + sliceItemsDefault);
+    parts.push(format === "TSV" ? tsv(slice, columns) : jsonEachRow(slice));
+  }
+  return parts.join("");
 }
 
 /** The dedup token of one chunk: the sink's token, the chunk number, and a hash of the row ids. */
