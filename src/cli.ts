@@ -7,7 +7,7 @@
  */
 import { isEdgeflowError } from "./lib/index.ts";
 import { helpText, parseCommandLine } from "./server/config/index.ts";
-import { createLogger, startServer, version } from "./server/index.ts";
+import { createLogger, flushLogger, startServer, version } from "./server/index.ts";
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -32,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (isEdgeflowError(error)) log.fatal({ code: error.code, detail: error.detail }, error.message);
     else log.fatal({ err: error }, "could not start");
+    await flushLogger(log);
     return 1;
   }
   const token = running.edgeflow.generatedAdminToken;
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGTERM", () => onSignal("SIGTERM"));
     process.once("SIGINT", () => onSignal("SIGINT"));
   });
+  await flushLogger(log);
   return 0;
 }
 
