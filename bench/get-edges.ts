@@ -6,7 +6,9 @@
  * - edgeflow: `parseGetEdges` + `executeGetEdges` with the `ClickHouseFetcher`, which is what
  *   `POST /graphs/getEdges` runs (body parsed from JSON text, answer stringified), minus the socket;
  * - hand-written SQL on the same engine and tables (our overhead): `weak_edges_out FINAL`, one
- *   statement per step, `from_id IN (...)` and `LIMIT 10 BY from_id` past the first step;
+ *   statement per step, `from_id IN (...)` and `LIMIT 10 BY from_id` past the first step, with
+ *   each scanned vertex's degree as a window count (the query answers degrees: S2Graph's
+ *   `returnDegree` defaults to true); and, for the record, the same without the degrees;
  * - PostgreSQL (a common alternative), when its server binaries are on the machine: an adjacency
  *   table with a btree index on (label, from_id, ts DESC), the same rows loaded with COPY, the
  *   same steps as one statement each (`unnest` + `LATERAL ... LIMIT n`) through Bun's built-in
@@ -122,7 +124,13 @@ function edgeflowReader(graph: GraphStore): Reader {
   };
 }
 
-function handReader(store: Store): Reader {
+/**
+ * The query by hand. `degrees`: as the getEdges query answers them (S2Graph's `returnDegree`
+ * defaults to true: every scanned vertex's edge count), with a window count in each step's
+ * statement, as someone writing it for chDB's 26.x would; without, the edges alone.
+ */
+function handReader(store: Store, degrees: boolean): Reader {
+  const degree = degrees ? ", count() OVER (PARTITION BY from_id) AS deg" : "";
   return async (source, shape) => {
     let frontier = [String(source)];
     let pairs: string[] = [];
@@ -130,7 +138,7 @@ function handReader(store: Store): Reader {
       if (frontier.length === 0) return [];
       const where = `label = 'edge' AND from_id ${frontier.length === 1 ? `= ${quoteString(frontier[0] as string)}` : `IN (${frontier.map(quoteString).join(", ")})`}`;
       const rows = await store.query<{ from_id: string; to_id: string }>(
-        `SELECT from_id, to_id, ts, toFloat64OrZero(prop_values[indexOf(prop_keys, 'w')]) AS w
+        `SELECT from_id, to_id, ts, toFloat64OrZero(prop_values[indexOf(prop_keys, 'w')]) AS w${degree}
          FROM weak_edges_out FINAL WHERE ${where} ORDER BY from_id, neg_ts LIMIT ${limit} BY from_id`,
       );
       pairs = rows.map((r) => `${r.from_id}>${r.to_id}`);
@@ -387,17 +395,20 @@ const ratioText = (x: number) => (x >= 1 ? x.toFixed(2) : x.toPrecision(3));
 
 function runLine(name: string, r: RunFigures, base?: RunFigures): string {
   const ratio = base === undefined ? "" : `   q/s ${name}/hand ${ratioText(r.qps / base.qps)}`;
-  return `    ${name.padEnd(10)} ${fmt(r.qps).padStart(7)} q/s   p50 ${fmt(r.p50Ms, 2).padStart(7)} ms   p99 ${fmt(r.p99Ms, 2).padStart(7)} ms   (${fmt(r.queries)} queries)${ratio}`;
+  return `    ${name.padEnd(16)} ${fmt(r.qps).padStart(7)} q/s   p50 ${fmt(r.p50Ms, 2).padStart(7)} ms   p99 ${fmt(r.p99Ms, 2).padStart(7)} ms   (${fmt(r.queries)} queries)${ratio}`;
 }
 
 interface ShapeFigures {
   edgeflow: RunFigures;
   hand: RunFigures;
+  handEdgesOnly: RunFigures;
   pg: RunFigures | null;
   same: boolean;
 }
 
-async function benchShape(shape: Shape, g: Graph, seconds: number, readers: { edgeflow: Reader; hand: Reader; pg: Reader | null }, log: (line: string) => void): Promise<ShapeFigures> {
+async function benchShape(
+  shape: Shape, g: Graph, seconds: number, readers: { edgeflow: Reader; hand: Reader; handEdgesOnly: Reader; pg: Reader | null }, log: (line: string) => void,
+): Promise<ShapeFigures> {
   const random = seededRandom(11);
   for (let i = 0; i < 10; i++) {
     const source = 1 + Math.floor(random() * g.n);
@@ -414,11 +425,13 @@ async function benchShape(shape: Shape, g: Graph, seconds: number, readers: { ed
     (anchor ? `   [S2Graph: ${fmt(anchor.qps)} q/s at ${anchor.ms} ms]` : ""));
   const edgeflow = await runFor(readers.edgeflow, shape, g.n, seconds, 1);
   const hand = await runFor(readers.hand, shape, g.n, seconds, 1);
+  const handEdgesOnly = await runFor(readers.handEdgesOnly, shape, g.n, seconds, 1);
   const pg = readers.pg ? await runFor(readers.pg, shape, g.n, seconds, 1) : null;
-  log(runLine("hand SQL", hand));
+  log(runLine("hand SQL", hand) + "   (edges and degrees: the query's answer)");
+  log(runLine("hand, edges only", handEdgesOnly) + `   (no degrees; edgeflow/this ${ratioText(edgeflow.qps / handEdgesOnly.qps)})`);
   log(runLine("edgeflow", edgeflow, hand) + " (goal >= 0.83)" + (shape.limits.length === 1 ? `; p99 goal <= 20 ms` : ""));
   if (pg) log(runLine("PostgreSQL", pg, hand) + `; edgeflow/PostgreSQL ${ratioText(edgeflow.qps / pg.qps)}`);
-  return { edgeflow, hand, pg, same };
+  return { edgeflow, hand, handEdgesOnly, pg, same };
 }
 
 export async function main(opts: { smoke?: boolean; log?: (line: string) => void } = {}): Promise<Record<string, number | boolean | null>> {
@@ -448,7 +461,7 @@ export async function main(opts: { smoke?: boolean; log?: (line: string) => void
     log(`  load: chDB graph insert ${loadSeconds.toFixed(2)} s (${fmt((n * d) / loadSeconds)} edges/s), OPTIMIZE weak_edges_out FINAL ${optimizeSeconds.toFixed(2)} s, ${settled ? "background merges done" : "merges still running"} after ${settleSeconds.toFixed(2)} s more`);
     pg = await openPgPeer(g, log);
     if (pg) log(`  PostgreSQL ${pg.version}: COPY + index + VACUUM ANALYZE ${pg.loadSeconds.toFixed(2)} s; Bun.SQL, ${callers} connections (chDB runs one statement per session, on ${os.availableParallelism()} cores; PostgreSQL one per connection)`);
-    const readers = { edgeflow: edgeflowReader(graph), hand: handReader(store), pg: pg ? pgReader(pg.sql) : null };
+    const readers = { edgeflow: edgeflowReader(graph), hand: handReader(store, true), handEdgesOnly: handReader(store, false), pg: pg ? pgReader(pg.sql) : null };
     const figures: Record<string, number | boolean | null> = { edges: n * d, loadSeconds };
     for (const shape of shapes) {
       const f = await benchShape(shape, g, seconds, readers, log);
@@ -464,6 +477,7 @@ export async function main(opts: { smoke?: boolean; log?: (line: string) => void
       Object.assign(figures, {
         [`${key}.edgeflowQps`]: f.edgeflow.qps, [`${key}.edgeflowP50Ms`]: f.edgeflow.p50Ms, [`${key}.edgeflowP99Ms`]: f.edgeflow.p99Ms,
         [`${key}.handQps`]: f.hand.qps, [`${key}.handP50Ms`]: f.hand.p50Ms, [`${key}.handP99Ms`]: f.hand.p99Ms,
+        [`${key}.handEdgesOnlyQps`]: f.handEdgesOnly.qps, [`${key}.ratioEdgesOnly`]: f.edgeflow.qps / f.handEdgesOnly.qps,
         [`${key}.pgQps`]: f.pg?.qps ?? null, [`${key}.pgP99Ms`]: f.pg?.p99Ms ?? null,
         [`${key}.ratio`]: f.edgeflow.qps / f.hand.qps, [`${key}.same`]: f.same,
       });

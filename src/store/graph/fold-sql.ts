@@ -178,9 +178,13 @@ export function tombstoneLookupSql(spec: EdgeFoldSpec): string {
 /** Vertex keys a check names one by one before it asks for the whole scope instead. */
 const checkedVertexKeysMax = 64;
 
-/** Whether any of these `tombstone_keys` entries exists, as an expression. */
+/**
+ * Whether any of these `tombstone_keys` entries exists, as an expression: one `arrayExists`
+ * over the keys, which plans as one lookup in the set (`k1 IN set OR k2 IN set ...` planned one
+ * each: 22 keys cost ~1.4 ms a read, the array ~0.3 ms; chDB, a 10-vertex read).
+ */
 function anyKey(keys: readonly string[]): string {
-  return `(${keys.map((key) => `${quoteString(key)} IN ${tableNames.tombstoneKeys}`).join(" OR ")})`;
+  return `arrayExists(_tk -> _tk IN ${tableNames.tombstoneKeys}, [${keys.map(quoteString).join(", ")}])`;
 }
 
 /**
