@@ -33,10 +33,10 @@
  *   on loopback. `insertFormat: "TSV"` switches, e.g. for a remote server over a slow network.
  * - Errors are the store's `EdgeflowError`s: outages retriable, refused data "invalid".
  */
-import { createHash } from "node:crypto";
-import { mapInSlices, nextTurn, sliceItemsDefault } from "../../lib/index.ts";
+import { createHash, type Hash } from "node:crypto";
+import { nextTurn, sliceItemsDefault } from "../../lib/index.ts";
 import type { InsertFormat, Settings, Store, StoreFeatures } from "../types.ts";
-import { jsonEachRow, mutationRow, quarantineRow, tsv, type MutationRow } from "./encode.ts";
+import { jsonEachRow, mutationRow, quarantineRow, tsv } from "./encode.ts";
 import { mutationColumns, quarantineColumns, tableNames } from "./schema.ts";
 import type { GraphQuarantineRecord, GraphSinkRow, GraphStoreOptions } from "./types.ts";
 
@@ -68,52 +68,58 @@ export class GraphWriter {
   async writeMutations(rows: readonly GraphSinkRow[], dedupToken: string): Promise<void> {
     if (rows.length === 0) return;
     const receivedMs = this.now();
-    // Encoding first: a row that cannot be stored fails the batch as "invalid" before any insert.
-    // In slices, as the bodies below: a 50k-row batch in one go held the event loop ~100 ms.
-    const encoded: MutationRow[] = await mapInSlices(rows, (row) => mutationRow(row, this.deps.options.schema, receivedMs));
-    await this.insertChunks(tableNames.mutations, encoded, mutationColumns, dedupToken, (row) => row.id);
+    const schema = this.deps.options.schema;
+    await this.insertChunks(tableNames.mutations, rows, (row) => mutationRow(row, schema, receivedMs), mutationColumns, dedupToken, (row) => row.id);
   }
 
   async writeQuarantine(rows: readonly GraphQuarantineRecord[], dedupToken: string): Promise<void> {
     if (rows.length === 0) return;
     const writtenMs = this.now();
-    const encoded = rows.map((record) => quarantineRow(record, dedupToken, writtenMs));
-    await this.insertChunks(tableNames.quarantine, encoded, quarantineColumns, dedupToken, (row) => row.row_id);
+    await this.insertChunks(tableNames.quarantine, rows, (record) => quarantineRow(record, dedupToken, writtenMs), quarantineColumns, dedupToken, (row) => row.row_id);
   }
 
-  private async insertChunks<T extends object>(
+  /**
+   * Encodes and inserts `rows` chunk by chunk. A chunk is encoded whole before its insert (a row
+   * that cannot be stored fails it as "invalid" before anything is sent), in slices of rows
+   * with a turn of the event loop between them (a 50k-row batch in one go held the loop
+   * ~100 ms), straight into bytes: the encoded rows of a slice are garbage as soon as it is
+   * done, and no chunk-sized string is built next to the bytes.
+   */
+  private async insertChunks<R, T extends object>(
     table: string,
-    rows: readonly T[],
+    rows: readonly R[],
+    encode: (row: R) => T,
     columns: readonly string[],
     token: string,
     idOf: (row: T) => string,
   ): Promise<void> {
     const features = await this.deps.features();
     for (let start = 0, chunk = 0; start < rows.length; start += this.chunkRows, chunk++) {
-      const slice = rows.slice(start, start + this.chunkRows);
-      const body = await encodeBody(this.format, slice, columns);
-      const settings = insertSettings(features, () => chunkToken(token, chunk, slice.map(idOf)));
+      const end = Math.min(rows.length, start + this.chunkRows);
+      const ids = createHash("sha256");
+      const parts: Buffer[] = [];
+      for (let at = start; at < end; at += sliceItemsDefault) {
+        if (at > start) await nextTurn();
+        const slice = rows.slice(at, Math.min(end, at + sliceItemsDefault)).map(encode);
+        for (const row of slice) ids.update(idOf(row)).update("\n");
+        parts.push(Buffer.from(this.format === "TSV" ? tsv(slice, columns) : jsonEachRow(slice), "utf8"));
+      }
+      const body = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+      const settings = insertSettings(features, () => tokenOf(token, chunk, ids));
       await this.deps.store.insert({ table, format: this.format, body, settings });
     }
   }
-}
-
-/** A chunk's insert body, built in slices of rows so the event loop turns between them. */
-async function encodeBody(format: InsertFormat, rows: readonly object[], columns: readonly string[]): Promise<string> {
-  const parts: string[] = [];
-  for (let start = 0; start < rows.length; start += sliceItemsDefault) {
-    if (start > 0) await nextTurn();
-    const slice = rows.slice(start, start + sliceItemsDefault);
-    parts.push(format === "TSV" ? tsv(slice, columns) : jsonEachRow(slice));
-  }
-  return parts.join("");
 }
 
 /** The dedup token of one chunk: the sink's token, the chunk number, and a hash of the row ids. */
 export function chunkToken(sinkToken: string, chunk: number, ids: readonly string[]): string {
   const hash = createHash("sha256");
   for (const id of ids) hash.update(id).update("\n");
-  return `${sinkToken}#${chunk}:${hash.digest("hex").slice(0, 32)}`;
+  return tokenOf(sinkToken, chunk, hash);
+}
+
+function tokenOf(sinkToken: string, chunk: number, idsHash: Hash): string {
+  return `${sinkToken}#${chunk}:${idsHash.digest("hex").slice(0, 32)}`;
 }
 
 export function insertSettings(features: StoreFeatures, token: () => string): Settings {
