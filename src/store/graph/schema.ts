@@ -70,18 +70,47 @@ export const quarantineColumns = [
 
 interface DdlContext {
   lc: string;
-  settings: string;
+  /** Table settings every table gets. */
+  settings: string[];
 }
 
 function contextOf(features: StoreFeatures): DdlContext {
   return {
     lc: features.lowCardinality ? "LowCardinality(String)" : "String",
-    settings: features.insertDeduplicationToken ? ` SETTINGS non_replicated_deduplication_window = ${deduplicationWindowBlocks}` : "",
+    settings: features.insertDeduplicationToken ? [`non_replicated_deduplication_window = ${deduplicationWindowBlocks}`] : [],
   };
 }
 
-function mergeTree(orderBy: string, context: DdlContext, version = ""): string {
-  return `ENGINE = ReplacingMergeTree(${version}) ORDER BY (${orderBy})${context.settings}`;
+/**
+ * Granules of the tables read by vertex (adjacency, vertex ops, tombstones): a read of one
+ * vertex's edges touches one or two granules of each column it reads, so 1,024 rows instead of
+ * ClickHouse's 8,192 read a quarter of the bytes (bench/get-edges.ts, 10 vertices of 100 edges:
+ * ~12.2 -> ~9.4 ms a read; the hand-written read ~10.2 -> ~7.9 ms). Their primary key is the
+ * sorting key without the order key (`okey`, ~70 bytes a row), so the index in memory stays
+ * small.
+ */
+export const pointReadGranularity = 1024;
+
+interface KeyOptions {
+  /** A prefix of the sorting key; the index holds only it. */
+  primaryKey?: string;
+  /** Rows a granule; default ClickHouse's. */
+  granularity?: number;
+  /** ReplacingMergeTree's version column. */
+  version?: string;
+}
+
+function mergeTree(orderBy: string, context: DdlContext, options: KeyOptions = {}): string {
+  const settings = [
+    ...(options.granularity === undefined ? [] : [`index_granularity = ${options.granularity}`]),
+    ...context.settings,
+  ];
+  const primaryKey = options.primaryKey === undefined ? "" : ` PRIMARY KEY (${options.primaryKey})`;
+  return `ENGINE = ReplacingMergeTree(${options.version ?? ""})${primaryKey} ORDER BY (${orderBy})${settings.length === 0 ? "" : ` SETTINGS ${settings.join(", ")}`}`;
+}
+
+function pointRead(primaryKey: string): KeyOptions {
+  return { primaryKey, granularity: pointReadGranularity };
 }
 
 function tableStatements(c: DdlContext): string[] {
@@ -93,25 +122,25 @@ function tableStatements(c: DdlContext): string[] {
       consistency ${c.lc}, column_name ${c.lc}, from_id String, to_id String, direction ${c.lc},
       prop_keys Array(String), prop_values Array(String), joined_keys Array(String), joined_values Array(String), received_ms Int64
     ) ${mergeTree("id", c)}`,
-    `CREATE TABLE IF NOT EXISTS ${tableNames.edgeOpsOut} (${edgeColumns}) ${mergeTree("label, from_id, to_id, okey", c)}`,
-    `CREATE TABLE IF NOT EXISTS ${tableNames.edgeOpsIn} (${edgeColumns}) ${mergeTree("label, to_id, from_id, okey", c)}`,
-    `CREATE TABLE IF NOT EXISTS ${tableNames.weakEdgesOut} (${edgeColumns}, neg_ts Int64) ${mergeTree("label, from_id, neg_ts, okey", c)}`,
-    `CREATE TABLE IF NOT EXISTS ${tableNames.weakEdgesIn} (${edgeColumns}, neg_ts Int64) ${mergeTree("label, to_id, neg_ts, okey", c)}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.edgeOpsOut} (${edgeColumns}) ${mergeTree("label, from_id, to_id, okey", c, pointRead("label, from_id, to_id"))}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.edgeOpsIn} (${edgeColumns}) ${mergeTree("label, to_id, from_id, okey", c, pointRead("label, to_id, from_id"))}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.weakEdgesOut} (${edgeColumns}, neg_ts Int64) ${mergeTree("label, from_id, neg_ts, okey", c, pointRead("label, from_id, neg_ts"))}`,
+    `CREATE TABLE IF NOT EXISTS ${tableNames.weakEdgesIn} (${edgeColumns}, neg_ts Int64) ${mergeTree("label, to_id, neg_ts, okey", c, pointRead("label, to_id, neg_ts"))}`,
     `CREATE TABLE IF NOT EXISTS ${tableNames.tombstones} (
       scope String, vertex String, ts Int64, okey String, id String, label ${c.lc}, label_id Int32, service ${c.lc}, column_name ${c.lc}
-    ) ${mergeTree("scope, vertex, okey", c)}`,
+    ) ${mergeTree("scope, vertex, okey", c, pointRead("scope, vertex"))}`,
     `CREATE TABLE IF NOT EXISTS ${tableNames.tombstoneKeys} (k String) ENGINE = Set`,
     `CREATE TABLE IF NOT EXISTS ${tableNames.vertexOps} (
       service ${c.lc}, column_name ${c.lc}, vertex_id String, ts Int64, okey String, op ${c.lc}, id String,
       prop_keys Array(String), prop_values Array(String)
-    ) ${mergeTree("service, column_name, vertex_id, okey", c)}`,
+    ) ${mergeTree("service, column_name, vertex_id, okey", c, pointRead("service, column_name, vertex_id"))}`,
     `CREATE TABLE IF NOT EXISTS ${tableNames.quarantine} (
       row_id String, token String, received_ms Int64, service String, code ${c.lc}, message String, line Nullable(Int64), idx Int64,
       raw_text String, raw_bytes Int64, raw_truncated UInt8, written_ms Int64
     ) ${mergeTree("service, received_ms, row_id", c)}`,
     `CREATE TABLE IF NOT EXISTS ${tableNames.graphViews} (
       name String, definition_hash String, label_id Int32, label_version Int64, updated_ms Int64
-    ) ${mergeTree("name", c, "updated_ms")}`,
+    ) ${mergeTree("name", c, { version: "updated_ms" })}`,
   ];
 }
 
