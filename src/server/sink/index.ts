@@ -7,9 +7,10 @@
  * ids, plus a dedup token where the engine has one). A `kill -9` between an insert and the
  * checkpoint replays that batch, and no query sees it twice.
  *
- * Batching follows ClickHouse's guidance: 10k–100k rows an insert and about one insert a
- * second under load (`flushIntervalMs`); a batch is flushed early when a caller waits for
- * visibility (`wait=visible`, S2Graph's `...WithWait`), after `waiterFlushMs`.
+ * Batching follows ClickHouse's guidance: 10k–100k rows an insert and a few inserts a second
+ * at most (a batch closes at `batchRowsMax` rows or after `flushIntervalMs`); a batch is
+ * flushed early when a caller waits for visibility (`wait=visible`, S2Graph's
+ * `...WithWait`), after `waiterFlushMs`.
  *
  * Pipelining: up to `deliveriesMax` batches are written at once (the next batch is gathered and
  * sent while the last one is still being inserted), and they become visible strictly in WAL
@@ -62,12 +63,14 @@ export interface SinkOptions {
 /**
  * `batchRowsMax` 50k with two deliveries in flight: on chDB (2 cores) bench/e2e.ts went from
  * ~69k rows/s (100k-row batches) to ~79-82k, and the freshness p99 at 0.70 x the engine limit
- * from ~3.3 s to ~1.8 s; half the rows a batch is half the wait for the last one.
+ * from ~3.3 s to ~2 s; half the rows a batch is half the wait for the last one. A batch closing
+ * after 500 ms rather than 1 s took that p99 to ~1.75 s (at ~68k rows/s: batches of ~34k rows,
+ * two inserts a second).
  */
 export const sinkDefaults: SinkOptions = {
   batchRowsMax: 50_000,
   batchBytesMax: 32 * 1024 * 1024,
-  flushIntervalMs: 1000,
+  flushIntervalMs: 500,
   waiterFlushMs: 20,
   retryBaseMs: 100,
   retryMaxMs: 15_000,
