@@ -1,8 +1,8 @@
 /**
  * getEdges benchmark: S2Graph's published query shapes (1-step limit 100, 2-step 10×10, 3-step
  * 10×10×10) on a graph sized for this machine, in one process on the embedded engine (chDB),
- * with 4 concurrent callers from random sources for a fixed time per shape; beside, in the same
- * run:
+ * with 4 concurrent callers from random sources for a fixed time per shape, the readers taking
+ * turns in ten slices of that time; beside, in the same run:
  * - edgeflow: `parseGetEdges` + `executeGetEdges` with the `ClickHouseFetcher`, which is what
  *   `POST /graphs/getEdges` runs (body parsed from JSON text, answer stringified), minus the socket;
  * - hand-written SQL on the same engine and tables (our overhead): `weak_edges_out FINAL`, one
@@ -162,23 +162,42 @@ function percentile(sorted: readonly number[], p: number): number {
 
 /** `callers` loops of `read` from random sources until `seconds` have passed. */
 async function runFor(read: Reader, shape: Shape, n: number, seconds: number, seed: number, callerCount = callers): Promise<RunFigures> {
+  const [figures] = await runInterleaved([read], shape, n, seconds, seed, callerCount, 1);
+  return figures as RunFigures;
+}
+
+/**
+ * Each reader for `seconds` in all, in `slices` turns taken one reader after the other
+ * (A B C A B C ...): on a shared machine a slow minute then slows every reader alike, and the
+ * ratios compare like with like.
+ */
+async function runInterleaved(
+  reads: readonly Reader[], shape: Shape, n: number, seconds: number, seed: number, callerCount = callers, slices = 10,
+): Promise<RunFigures[]> {
   const random = seededRandom(seed);
-  const latencies: number[] = [];
-  const started = performance.now();
-  const end = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: callerCount }, async () => {
-      while (performance.now() < end) {
-        const source = 1 + Math.floor(random() * n);
-        const t0 = performance.now();
-        await read(source, shape);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { queries: latencies.length, qps: latencies.length / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  const latencies = reads.map((): number[] => []);
+  const elapsed = reads.map(() => 0);
+  for (let slice = 0; slice < slices; slice++) {
+    for (const [i, read] of reads.entries()) {
+      const started = performance.now();
+      const end = started + (seconds * 1000) / slices;
+      await Promise.all(
+        Array.from({ length: callerCount }, async () => {
+          while (performance.now() < end) {
+            const source = 1 + Math.floor(random() * n);
+            const t0 = performance.now();
+            await read(source, shape);
+            latencies[i]?.push(performance.now() - t0);
+          }
+        }),
+      );
+      elapsed[i] = (elapsed[i] ?? 0) + (performance.now() - started) / 1000;
+    }
+  }
+  return latencies.map((l, i) => {
+    l.sort((a, b) => a - b);
+    return { queries: l.length, qps: l.length / (elapsed[i] ?? 1), p50Ms: percentile(l, 50), p99Ms: percentile(l, 99) };
+  });
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
@@ -423,9 +442,7 @@ async function benchShape(
   const anchor = s2graph[shape.name];
   log(`  ${shape.name}: same (from, to) edges for source ${source}: ${same ? "yes" : "NO"} (${new Set(e).size} edgeflow, ${new Set(h).size} hand${pgSame === null ? "" : `; PostgreSQL ${pgSame ? "same" : "DIFFERENT"}`})` +
     (anchor ? `   [S2Graph: ${fmt(anchor.qps)} q/s at ${anchor.ms} ms]` : ""));
-  const edgeflow = await runFor(readers.edgeflow, shape, g.n, seconds, 1);
-  const hand = await runFor(readers.hand, shape, g.n, seconds, 1);
-  const handEdgesOnly = await runFor(readers.handEdgesOnly, shape, g.n, seconds, 1);
+  const [edgeflow, hand, handEdgesOnly] = (await runInterleaved([readers.edgeflow, readers.hand, readers.handEdgesOnly], shape, g.n, seconds, 1)) as [RunFigures, RunFigures, RunFigures];
   const pg = readers.pg ? await runFor(readers.pg, shape, g.n, seconds, 1) : null;
   log(runLine("hand SQL", hand) + "   (edges and degrees: the query's answer)");
   log(runLine("hand, edges only", handEdgesOnly) + `   (no degrees; edgeflow/this ${ratioText(edgeflow.qps / handEdgesOnly.qps)})`);
@@ -468,8 +485,7 @@ export async function main(opts: { smoke?: boolean; log?: (line: string) => void
       log(`    1 caller: ${await profile({ edgeflow: edgeflowReader(profiled), hand: readers.hand }, tally, shape, g.n, smoke ? 10 : 50)}`);
       if (shape.limits.length === 1) {
         // The latency goal without queueing: one caller at a time, as long as a run.
-        const one = await runFor(readers.edgeflow, shape, g.n, seconds, 3, 1);
-        const oneHand = await runFor(readers.hand, shape, g.n, seconds, 3, 1);
+        const [one, oneHand] = (await runInterleaved([readers.edgeflow, readers.hand], shape, g.n, seconds, 3, 1)) as [RunFigures, RunFigures];
         log(`    1 caller for ${seconds} s: edgeflow p50 ${one.p50Ms.toFixed(2)} ms p99 ${one.p99Ms.toFixed(2)} ms (${fmt(one.qps)} q/s); hand p50 ${oneHand.p50Ms.toFixed(2)} ms p99 ${oneHand.p99Ms.toFixed(2)} ms (${fmt(oneHand.qps)} q/s)`);
         Object.assign(figures, { oneCallerP99Ms: one.p99Ms, oneCallerHandP99Ms: oneHand.p99Ms });
       }
