@@ -31,7 +31,7 @@
  * (harmlessly, by id) after a power loss of the ClickHouse host.
  */
 import type { Logger } from "pino";
-import { EdgeflowError, decodeMutation, mapInSlices, type Mutation } from "../../lib/index.ts";
+import { EdgeflowError, decodeMutation, mapInSlices, nextTurn, sliceItemsDefault, type Mutation } from "../../lib/index.ts";
 import type { Wal, WalCursor, WalRecord } from "../../wal/index.ts";
 import type { QuarantineRecord } from "../ingest/index.ts";
 import type { SinkObserver } from "./metrics.ts";
@@ -217,10 +217,18 @@ abstract class LogPump<Row> {
     let bytes = 0;
     const started = this.now();
     for (;;) {
-      const room = this.options.batchRowsMax - records.length;
-      for (const r of cursor.read({ recordCountMax: room, bytesMax: Math.max(1, this.options.batchBytesMax - bytes) })) {
-        records.push(r);
-        bytes += r.payload.byteLength;
+      // In reads of a slice of records, a turn of the event loop between them: one read of a
+      // whole 50k-record backlog held the loop for tens of ms (ingest's ack latency paid it).
+      for (let read = 0; ; read++) {
+        const room = Math.min(sliceItemsDefault, this.options.batchRowsMax - records.length);
+        if (room <= 0 || bytes >= this.options.batchBytesMax) break;
+        if (read > 0) await nextTurn();
+        const got = cursor.read({ recordCountMax: room, bytesMax: Math.max(1, this.options.batchBytesMax - bytes) });
+        for (const r of got) {
+          records.push(r);
+          bytes += r.payload.byteLength;
+        }
+        if (got.length < room) break;
       }
       if (this.stopping || records.length >= this.options.batchRowsMax || bytes >= this.options.batchBytesMax) return records;
       const elapsed = this.now() - started;
