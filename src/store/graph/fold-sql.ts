@@ -367,20 +367,24 @@ export function weakEdgesWithDegreesSql(spec: EdgeFoldSpec): string {
 
 /**
  * A weak label's edges of some vertices in one level, for engines with window functions: the
- * table's rows, each queried vertex's count of distinct order keys as `_deg` (a window), each
- * row's op as `_op`, and the props as the stored arrays `_pk`, `_pv` (typed by the caller,
- * reads.ts). Not `FINAL`: a replayed copy of a row (same okey, every column equal) is next to it
- * in any order that ends in `_wk`, so the caller drops it; `FINAL` over several parts, as while
- * the sink writes, cost ~1.3 ms more a read (~3.5 ms for the hand-written read in
- * bench/get-edges.ts). Deletes are rows here too, so a
- * caller orders `_op = 'delete'` first within each vertex: the answer is exact when no row
- * returned is a delete. Without a pair delete every edge row is live unless a deleteAll tombstone
- * hides it, and tombstones are either given as constants (an edge is live iff its okey is
- * greater than the latest key of both ends) or "checked" (`_tc`, as in the fold); a read that
- * finds a delete folds instead. Typed columns only for `ordered` (`from`, `to` and prop names
- * the caller's ORDER BY uses; `timestamp` is always there). A caller appends ORDER BY and
- * `LIMIT n BY _v`. Only for a directed label (an undirected one reads two tables), without
- * `to`, and without a filter (the window would count only the rows that pass it).
+ * table's rows, each queried vertex's count of distinct order keys as `_deg` (a window), and
+ * the props as the stored arrays `_pk`, `_pv` (typed by the caller, reads.ts).
+ *
+ * - Not `FINAL`: a replayed copy of a row (same okey, every column equal) is next to it in any
+ *   order that ends in `_wk`, so the caller drops it. `FINAL` over several parts, as while the
+ *   sink writes, cost ~1.3 ms more a read (~3.5 ms for the hand-written read in
+ *   bench/get-edges.ts).
+ * - Deletes are rows here too. A row's op is not read: a delete is the one op of rank 3 in a
+ *   weak table, and the rank is a digit of the order key `_wk` (order-key.ts `rankSql`; reading
+ *   `op` cost ~0.4 ms a read). The caller orders deletes first within each vertex, so the answer
+ *   is exact when no row returned is a delete: without a pair delete every edge row is live
+ *   unless a deleteAll tombstone hides it. Tombstones are either given as constants (an edge is
+ *   live iff its okey is greater than the latest key of both ends) or "checked" (`_tc`, as in
+ *   the fold). A read that finds a delete folds instead.
+ * - Typed columns only for `ordered` (`from`, `to` and prop names the caller's ORDER BY uses;
+ *   `timestamp` is always there). A caller appends ORDER BY and `LIMIT n BY _v`.
+ * - Only for a directed label (an undirected one reads two tables), without `to`, and without
+ *   a filter (the window would count only the rows that pass it).
  *
  * Measured against the fold's three levels (bench/get-edges.ts, 1-step limit 100 on chDB): ~4.2
  * ms a read instead of ~9; typing the props in SQL, a second window, or typed ids it does not
@@ -407,7 +411,7 @@ export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>): s
     ["to", side.o, target ? label.srcColumnType : label.tgtColumnType],
   ];
   const columns = [
-    `${side.v} AS _v`, `${side.o} AS _o`, "okey AS _wk", "op AS _op", `uniqExact(okey) OVER (PARTITION BY ${side.v}) AS _deg`,
+    `${side.v} AS _v`, `${side.o} AS _o`, "okey AS _wk", `uniqExact(okey) OVER (PARTITION BY ${side.v}) AS _deg`,
     ...ends.filter(([name]) => ordered.has(name)).map(([name, column, type]) => `${narrow(parseText(column, type), type, "read")} AS ${quoteIdentifier(name)}`),
     `ts AS ${quoteIdentifier("timestamp")}`,
     ...label.props.filter((prop) => ordered.has(prop.name)).map((prop) =>

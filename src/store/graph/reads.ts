@@ -14,6 +14,7 @@ import type { Row, Store, StoreFeatures } from "../types.ts";
 import {
   edgeFoldSql, endScopes, tombstoneLookupSql, vertexFoldSql, weakEdgesWithDegreesSql, weakScanSql, type EdgeFoldSpec, type TombstoneSource,
 } from "./fold-sql.ts";
+import { deleteRank, rankOf, rankSql } from "./order-key.ts";
 import { tableNames } from "./schema.ts";
 import { idText, idValue, resultValue, storedValue } from "./typed.ts";
 import type {
@@ -228,7 +229,7 @@ async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads):
   const ordered = new Set((query.orderBy ?? []).map((name) => (name === "_from" ? "from" : name === "_to" ? "to" : name)));
   ordered.add("to");
   const sqlOf = (tombstones: TombstoneSource): string => `${weakScanSql({ ...spec, tombstones }, ordered)}
-ORDER BY _v, _op = 'delete' DESC, ${orderOf(query).join(", ")}
+ORDER BY _v, ${rankSql("_wk")} = '${deleteRank}' DESC, ${orderOf(query).join(", ")}
 LIMIT ${offset + limit} BY _v`;
   const scopes = endScopes(spec);
   const all = [...scopes.queried, ...scopes.other];
@@ -245,7 +246,7 @@ LIMIT ${offset + limit} BY _v`;
     if (tombstones.kind !== "constants") return undefined;
     rows = await store.query<Row>(sqlOf(tombstones));
   }
-  if (rows.some((row) => row._op === "delete")) return undefined;
+  if (rows.some((row) => rankOf(String(row._wk)) === deleteRank)) return undefined;
   const kept = withoutReplays(rows, offset + limit);
   if (kept === undefined) return undefined;
   // The props come as the stored arrays: typed here, as the fold types them in SQL.
