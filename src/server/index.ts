@@ -114,7 +114,7 @@ export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edg
     store = await openStore(
       config.clickhouseUrl
         ? { engine: "clickhouse", url: config.clickhouseUrl, database: config.clickhouseDatabase, ...(config.clickhouseUser ? { username: config.clickhouseUser } : {}), ...(config.clickhousePassword ? { password: config.clickhousePassword } : {}) }
-        : { engine: "chdb", dataDir: deps.chdbDataDir ?? config.dataDir, database: config.clickhouseDatabase },
+        : { engine: "chdb", dataDir: deps.chdbDataDir ?? config.dataDir, database: config.clickhouseDatabase, ...(config.chdbSessions === undefined ? {} : { sessions: config.chdbSessions }) },
       { logger: log },
     );
     const contract = new Contract();

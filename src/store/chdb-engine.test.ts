@@ -45,11 +45,28 @@ describe("store: chdb", () => {
     expect(Math.max(...tickGapsMs)).toBeLessThan(Math.max(100, insertMs / 2));
   });
 
-  test("store: chdb: statements queue behind each other and the depth is visible", async () => {
+  test("store: chdb: statements queue in arrival order for the sessions, and the depth is visible", async () => {
     const queries = [store.query("SELECT 1 AS x"), store.query("SELECT 2 AS x"), store.query("SELECT 3 AS x")];
     expect(store.pending()).toBe(3);
     expect(await Promise.all(queries)).toEqual([[{ x: 1 }], [{ x: 2 }], [{ x: 3 }]]);
     expect(store.pending()).toBe(0);
+  });
+
+  test("store: chdb: two callers' statements run at once, on two sessions", async () => {
+    const marker = `edgeflow_parallel_${process.pid}_${Date.now()}`;
+    const slow = store.query(`SELECT sleep(1) AS s, '${marker}' AS m`);
+    // Asked from a second statement while the first sleeps: one session at a time would answer
+    // only after the sleep, when the first is no longer running.
+    let running = 0;
+    for (let i = 0; i < 40 && running === 0; i++) {
+      const [row] = await store.query<{ n: string }>(
+        `SELECT count() AS n FROM system.processes WHERE query LIKE '%${marker}%' AND query NOT LIKE '%system.processes%'`,
+      );
+      running = Number(row?.n ?? 0);
+      if (running === 0) await Bun.sleep(10);
+    }
+    expect(running).toBe(1);
+    expect(await slow).toEqual([{ s: 0, m: marker }]);
   });
 
   test("store: chdb: a second data directory in the same process is a conflict", async () => {

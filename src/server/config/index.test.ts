@@ -29,6 +29,13 @@ describe("config", () => {
     expect(parseCommandLine(["help"], {}).command).toBe("help");
   });
 
+  test("config: the embedded engine's sessions default to the store's choice and can be set", () => {
+    expect(parseCommandLine([], {}).config.chdbSessions).toBeUndefined();
+    expect(parseCommandLine(["--chdb-sessions", "3"], {}).config.chdbSessions).toBe(3);
+    expect(parseCommandLine([], { EDGEFLOW_CHDB_SESSIONS: "4" }).config.chdbSessions).toBe(4);
+    expect(() => parseCommandLine(["--chdb-sessions", "two"], {})).toThrow(/--chdb-sessions/);
+  });
+
   test("config: sizes accept units", () => {
     expect(parseCommandLine(["--wal-segment-bytes", "8MiB"], {}).config.walSegmentBytes).toBe(8 * 1024 * 1024);
     expect(parseCommandLine(["--body-bytes-max", "65536"], {}).config.bodyBytesMax).toBe(65536);

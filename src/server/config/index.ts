@@ -24,6 +24,8 @@ export interface Config {
   clickhouseDatabase: string;
   clickhouseUser: string | undefined;
   clickhousePassword: string | undefined;
+  /** Embedded engine: sessions that run statements in parallel; unset: the cores, 2 to 8. */
+  chdbSessions: number | undefined;
   logLevel: LogLevel;
   /** Start even when the WAL has a corrupt record before its tail, truncating there. */
   walRepair: boolean;
@@ -61,6 +63,7 @@ export const options: readonly Option[] = [
   { key: "clickhouseDatabase", flag: "clickhouse-database", env: "EDGEFLOW_CLICKHOUSE_DATABASE", kind: "string", default: "edgeflow", help: "ClickHouse database to use" },
   { key: "clickhouseUser", flag: "clickhouse-user", env: "EDGEFLOW_CLICKHOUSE_USER", kind: "string", help: "ClickHouse user (remote engine)" },
   { key: "clickhousePassword", flag: "clickhouse-password", env: "EDGEFLOW_CLICKHOUSE_PASSWORD", kind: "string", help: "ClickHouse password (remote engine)" },
+  { key: "chdbSessions", flag: "chdb-sessions", env: "EDGEFLOW_CHDB_SESSIONS", kind: "int", help: "embedded engine: sessions that run statements in parallel (default: the cores, 2 to 8)" },
   { key: "logLevel", flag: "log-level", env: "EDGEFLOW_LOG_LEVEL", kind: "level", default: "info", help: `one of ${logLevels.join(", ")}` },
   { key: "walRepair", flag: "wal-repair", env: "EDGEFLOW_WAL_REPAIR", kind: "bool", default: false, help: "truncate the WAL at a corrupt record instead of refusing to start" },
   { key: "walSegmentBytes", flag: "wal-segment-bytes", env: "EDGEFLOW_WAL_SEGMENT_BYTES", kind: "bytes", default: 64 * MiB, help: "WAL segment size" },
