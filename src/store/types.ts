@@ -82,7 +82,7 @@ export interface Store {
    */
   query<T = Row>(sql: string): Promise<T[]>;
   insert(request: InsertRequest): Promise<InsertResult>;
-  /** Statements queued or running (chDB: its serial queue; remote: requests in flight). */
+  /** Statements queued or running (chDB: its statement queue over the sessions; remote: requests in flight). */
   pending(): number;
   /** Waits for queued work, then releases the engine. Idempotent. */
   close(): Promise<void>;

@@ -7,6 +7,9 @@
  *   each are dropped here, because 18.16 has no `LIMIT offset, n BY`.
  * - Results are typed by the registry (typed.ts): ids by their column type, props by their
  *   data type, defaults filled in.
+ * - Weak labels on engines with window functions are read with the one-level scan
+ *   (`scanRead`, fold-sql.ts `weakScanSql`) and fall back to the fold only when the scan is
+ *   not exact (a pair delete among the rows, replays filling a page, too many tombstones).
  */
 import { EdgeflowError, type PropValue } from "../../lib/index.ts";
 import { quoteIdentifier, quoteString, quoteValue } from "../quote.ts";
