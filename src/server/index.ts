@@ -71,15 +71,20 @@ export interface Readiness {
   checks: Record<string, { ready: boolean; reason?: string }>;
 }
 
+/** Log bytes that may wait for a slow stdout before lines are dropped. */
+export const logBufferBytesMax = 16 * 1024 * 1024;
+
 /**
  * NDJSON logs on stdout, written asynchronously: a synchronous write blocks the event loop
  * whenever the pipe behind stdout is full (a slow log shipper, a busy parent), and under ingest
  * load that held requests for ~30 ms a write (bench/e2e.ts's CPU profile: 16% of the wall
  * time in `writeSync`). A line goes out at once when no write is pending, else with the next
- * write; `flushLogger` writes what is left before the process exits.
+ * write; `flushLogger` writes what is left before the process exits (pino also flushes on
+ * exit). Behind a pipe that never drains, at most `logBufferBytesMax` wait; past it lines are
+ * dropped rather than memory growing without bound.
  */
 export function createLogger(level: string): Logger {
-  return pino({ level, base: { app: "edgeflow" }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: false }));
+  return pino({ level, base: { app: "edgeflow" }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 1, sync: false, maxLength: logBufferBytesMax }));
 }
 
 /** Writes out what the logger still buffers; call before `process.exit`. */
