@@ -229,8 +229,8 @@ async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads):
   if (reads.constantsMax <= 0) return undefined;
   const { limit, offset } = pageOf(query);
   const spec = foldSpec(query);
+  // Typed columns only for what ORDER BY names (`orderColumns`); the rest is typed here.
   const ordered = new Set((query.orderBy ?? []).map((name) => (name === "_from" ? "from" : name === "_to" ? "to" : name)));
-  ordered.add("to");
   const sqlOf = (tombstones: TombstoneSource): string => `${weakScanSql({ ...spec, tombstones }, ordered)}
 ORDER BY _v, ${rankSql("_wk")} = '${deleteRank}' DESC, ${orderOf(query).join(", ")}
 LIMIT ${offset + limit} BY _v`;
