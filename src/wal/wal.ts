@@ -8,6 +8,7 @@ import { type WalConfig, type WalOptions, resolveOptions } from "./options.ts";
 import { errorCode, errorText } from "./file-layer.ts";
 import { type RecoveryReport, recover } from "./recovery.ts";
 import { SegmentSet } from "./segments.ts";
+import { frameBytes } from "./format.ts";
 import { type AppendResult, type CommitCounters, GroupCommit, type WaitOptions } from "./group-commit.ts";
 import { type CursorHost, type CursorOptions, WalCursor } from "./cursor.ts";
 import { writeCheckpoint } from "./checkpoint.ts";
@@ -102,6 +103,29 @@ export class Wal {
    */
   append(records: readonly Uint8Array[], options: AppendOptions): Promise<AppendResult> {
     return this.commit.append(records, options.sync === true);
+  }
+
+  /**
+   * `records` in consecutive groups that each fit one append (at most `appendRecordCountMax`
+   * records and `appendBytesMax` framed bytes), in order. A caller with more than one append
+   * can hold queues the groups in order; each is all or nothing on its own.
+   */
+  splitForAppend(records: readonly Uint8Array[]): Uint8Array[][] {
+    const groups: Uint8Array[][] = [];
+    let current: Uint8Array[] = [];
+    let bytes = 0;
+    for (const r of records) {
+      const framed = frameBytes(r.byteLength);
+      if (current.length > 0 && (current.length >= this.cfg.appendRecordCountMax || bytes + framed > this.cfg.appendBytesMax)) {
+        groups.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(r);
+      bytes += framed;
+    }
+    if (current.length > 0) groups.push(current);
+    return groups;
   }
 
   /** A cursor returning records from `fromSeq` on (default: the one after the checkpoint). */

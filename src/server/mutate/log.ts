@@ -17,7 +17,7 @@
  */
 import path from "node:path";
 import { EdgeflowError, encodeMutation, type Mutation } from "../../lib/index.ts";
-import { openWal, type FileLayer, type Wal, type WalLogger, type WalObserver } from "../../wal/index.ts";
+import { openWal, type AppendResult, type FileLayer, type Wal, type WalLogger, type WalObserver } from "../../wal/index.ts";
 import type { QuarantineRecord } from "../ingest/index.ts";
 
 export type WaitMode = "async" | "durable" | "visible";
@@ -45,24 +45,14 @@ export const visibleWaitMsMax = 30_000;
 
 const encoder = new TextEncoder();
 
-/** Bytes of records in one WAL append: half the log's own per-append limit (16 MiB), for headroom. */
-export const appendChunkBytesMax = 8 * 1024 * 1024;
-
-function chunkByBytes(records: readonly Uint8Array[], bytesMax: number): Uint8Array[][] {
-  const chunks: Uint8Array[][] = [];
-  let current: Uint8Array[] = [];
-  let bytes = 0;
-  for (const r of records) {
-    if (current.length > 0 && bytes + r.byteLength > bytesMax) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(r);
-    bytes += r.byteLength;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+/**
+ * Appends `records` in as many appends as the log's limits need, queued in order and answered
+ * together. One request may encode to more than one append holds: 100k rows of up to 16 MiB on
+ * the wire grow with their ids, and 100k refused lines become 100k quarantine records with
+ * their reasons.
+ */
+function appendAll(wal: Wal, records: readonly Uint8Array[], sync: boolean): Promise<AppendResult[]> {
+  return Promise.all(wal.splitForAppend(records).map((group) => wal.append(group, { sync })));
 }
 
 export class IngestLog {
@@ -103,14 +93,9 @@ export class IngestLog {
   /** Writes mutations and answers when the wait mode is satisfied. Returns the last sequence number. */
   async write(mutations: readonly Mutation[], wait: WaitMode): Promise<number> {
     if (mutations.length === 0) return this.mutations.lastSeq;
-    const records = mutations.map(encodeMutation);
-    const sync = wait !== "async";
-    // One request may encode to more than one WAL append may hold (100k rows of up to 16 MiB
-    // on the wire grow with their ids); its chunks are queued in order and answered together.
-    // A failure after an earlier chunk was written fails the request: the client retries, and
+    // A failure after an earlier append was written fails the request: the client retries, and
     // the rows' deterministic ids make the replayed ones collapse downstream.
-    const appends = chunkByBytes(records, appendChunkBytesMax).map((chunk) => this.mutations.append(chunk, { sync }));
-    const results = await Promise.all(appends);
+    const results = await appendAll(this.mutations, mutations.map(encodeMutation), wait !== "async");
     const lastSeq = results[results.length - 1]?.lastSeq ?? this.mutations.lastSeq;
     this.onAcknowledged?.(lastSeq);
     if (wait === "visible" && this.visibility) {
@@ -128,7 +113,7 @@ export class IngestLog {
    */
   async writeQuarantine(records: readonly QuarantineRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.quarantine.append(records.map((r) => encoder.encode(JSON.stringify(r))), { sync: false });
+    await appendAll(this.quarantine, records.map((r) => encoder.encode(JSON.stringify(r))), false);
   }
 
   async close(): Promise<void> {
