@@ -92,6 +92,21 @@ describe("sink", () => {
     await quarantine.close();
   });
 
+  test("sink: a crashed loop says so in its health and answers waiters at once", async () => {
+    const { mutations, quarantine } = await wals();
+    const target = new RecordingTarget();
+    const sink = new Sink({ mutations, quarantine, target, log, options: { flushIntervalMs: 5 } });
+    sink.start();
+    // Not a quarantine record: decoding it is a bug in whoever wrote it, and the loop stops.
+    await quarantine.append([new TextEncoder().encode("not json")], { sync: true });
+    await waitFor(() => sink.quarantineHealth().state === "stopped", "the quarantine sink stopped");
+    expect(sink.quarantineHealth().reason).toMatch(/^sink crashed: /);
+    expect(sink.health().state).toBe("ok");
+    await sink.stop();
+    await mutations.close();
+    await quarantine.close();
+  });
+
   test("sink: a waiter gets its rows flushed early", async () => {
     const { mutations, quarantine } = await wals();
     const target = new RecordingTarget();

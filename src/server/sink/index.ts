@@ -33,7 +33,7 @@
 import type { Logger } from "pino";
 import { EdgeflowError, decodeMutation, mapInSlices, nextTurn, sliceItemsDefault, type Mutation } from "../../lib/index.ts";
 import type { Wal, WalCursor, WalRecord } from "../../wal/index.ts";
-import type { QuarantineRecord } from "../ingest/index.ts";
+import { quarantineRecord, type QuarantineRecord } from "../ingest/index.ts";
 import type { SinkObserver } from "./metrics.ts";
 
 export interface SinkRow {
@@ -92,6 +92,8 @@ export function isRetriable(error: unknown): boolean {
   return !(error instanceof EdgeflowError) || retriableKinds.has(error.kind);
 }
 
+const encoder = new TextEncoder();
+
 /** Thrown inside the loop when it must give up a retry because the sink is stopping. */
 class SinkStopped extends Error {}
 
@@ -123,7 +125,11 @@ abstract class LogPump<Row> {
   private wake: (() => void) | undefined;
   private lastError: string | undefined;
   private retrying = false;
-  private readonly acked: Array<{ seq: number; atMs: number }> = [];
+  /** Batches made visible and when; the checkpoint follows them `checkpointDelayMs` later. */
+  private readonly acked = new AckTimes();
+  private crashed = false;
+  /** The first failed batch's error; the loop ends with it. */
+  private failure: { error: unknown } | undefined;
 
   constructor(
     protected readonly wal: Wal,
@@ -135,7 +141,7 @@ abstract class LogPump<Row> {
     this.dispatched = wal.checkpointSeq;
   }
 
-  protected abstract decode(record: WalRecord): Row | undefined;
+  protected abstract decode(record: WalRecord): Row;
   protected abstract write(rows: Row[], token: string): Promise<void>;
   /** Permanent failure of a single row: keep it somewhere with the reason. */
   protected abstract refuse(row: Row, error: EdgeflowError): Promise<void>;
@@ -153,9 +159,12 @@ abstract class LogPump<Row> {
         this.log.warn({ backlogRows: this.wal.lastSeq - this.visible }, "sink stopped with rows not yet written; they stay in the WAL");
         return;
       }
-      // A bug: say so loudly. The WAL still has everything; a restart replays it.
+      // A bug: say so loudly, and say it in health (`/readyz`) until a restart, which replays
+      // the WAL. Nobody waits for visibility any more.
       this.log.fatal({ err: error }, "sink loop crashed");
       this.lastError = `sink crashed: ${(error as Error).message}`;
+      this.crashed = true;
+      for (const w of this.waiters.splice(0)) w.resolve(false);
     });
   }
 
@@ -168,8 +177,8 @@ abstract class LogPump<Row> {
 
   health(): SinkHealth {
     return {
-      state: this.stopping ? "stopped" : this.retrying ? "retrying" : "ok",
-      reason: this.retrying ? this.lastError : undefined,
+      state: this.stopping || this.crashed ? "stopped" : this.retrying ? "retrying" : "ok",
+      reason: this.retrying || this.crashed ? this.lastError : undefined,
       visibleSeq: this.visible,
       backlogRows: Math.max(0, this.wal.lastSeq - this.visible),
     };
@@ -177,6 +186,7 @@ abstract class LogPump<Row> {
 
   waitVisible(seq: number, timeoutMs: number): Promise<boolean> {
     if (seq <= this.visible) return Promise.resolve(true);
+    if (this.crashed) return Promise.resolve(false);
     return new Promise((resolve) => {
       const waiter: Waiter = { seq, resolve };
       const timer = setTimeout(() => {
@@ -199,6 +209,7 @@ abstract class LogPump<Row> {
     try {
       while (!this.stopping) {
         const records = await this.gather(cursor);
+        if (this.failure) throw this.failure.error;
         if (records.length > 0) deliveries.push(this.deliver(records, deliveries));
         // Full: wait for the oldest batch (a failed write rejects here and ends the loop).
         while (deliveries.length >= Math.max(1, this.options.deliveriesMax)) await deliveries[0]?.done;
@@ -261,17 +272,20 @@ abstract class LogPump<Row> {
     const last = records[records.length - 1]?.seq ?? 0;
     this.dispatched = last;
     const delivery: Delivery = { first, last, rows: 0, started: performance.now(), written: false, done: Promise.resolve() };
-    // Decoded in slices: ingest requests keep being answered meanwhile.
-    delivery.done = mapInSlices(records, (r) => this.decode(r)).then((decoded) => {
-      const rows = decoded.filter((row): row is Row => row !== undefined);
+    // In slices: the quarantine's rows are parsed here, and ingest keeps being answered meanwhile.
+    delivery.done = mapInSlices(records, (r) => this.decode(r)).then((rows) => {
       delivery.rows = rows.length;
       return this.writeWithRetry(rows, `${first}-${last}`);
     }).then(() => {
       delivery.written = true;
       this.commit(queue);
     });
-    // The loop awaits `done` of the oldest batch only; a later batch's failure must not go unobserved meanwhile.
-    delivery.done.catch(() => {});
+    // The loop awaits `done` of the oldest batch only when it is full: any batch's failure (the
+    // sink stopping, or a bug) is handed to the loop at once, which wakes to end with it.
+    delivery.done.catch((error: unknown) => {
+      this.failure ??= { error };
+      this.wake?.();
+    });
     return delivery;
   }
 
@@ -280,7 +294,7 @@ abstract class LogPump<Row> {
     while (queue[0]?.written === true) {
       const { first, last, rows, started } = queue.shift() as Delivery;
       this.visible = last;
-      this.acked.push({ seq: last, atMs: this.now() });
+      this.acked.add(last, this.now());
       this.onVisible(first, last);
       this.batchDone(rows, (performance.now() - started) / 1000);
       for (let i = this.waiters.length - 1; i >= 0; i--) {
@@ -339,19 +353,17 @@ abstract class LogPump<Row> {
   }
 
   private async maybeCheckpoint(): Promise<void> {
-    const horizon = this.now() - this.options.checkpointDelayMs;
-    let seq = 0;
-    while (this.acked.length > 0 && (this.acked[0]?.atMs ?? Infinity) <= horizon) seq = this.acked.shift()?.seq ?? seq;
-    if (this.stopping && this.acked.length > 0) {
-      // A clean stop checkpoints everything acknowledged: nothing to replay on the next start.
-      seq = this.acked[this.acked.length - 1]?.seq ?? seq;
-      this.acked.length = 0;
-    }
+    // A clean stop checkpoints everything acknowledged: nothing to replay on the next start.
+    const seq = this.acked.takeUntil(this.stopping ? Infinity : this.now() - this.options.checkpointDelayMs);
     if (seq > this.wal.checkpointSeq) await this.wal.checkpoint(seq);
   }
 }
 
-/** Records acknowledged writes' times, so the sink can measure freshness (ack → visible). */
+/**
+ * Times by sequence number, oldest first: when writes were acknowledged (the sink measures
+ * freshness, ack → visible, from them) and when batches became visible (the checkpoint trails
+ * those by `checkpointDelayMs`).
+ */
 export class AckTimes {
   // A queue as an array and a head index: `shift()` would copy the whole array each time, and
   // after an outage the sink takes tens of thousands of entries at once.
@@ -363,17 +375,31 @@ export class AckTimes {
   add(lastSeq: number, atMs: number): void {
     if (this.entries.length - this.head >= AckTimes.entriesMax) this.head++;
     this.entries.push({ seq: lastSeq, atMs });
+    this.compact();
   }
 
-  /** Removes and returns the ack times of writes whose last record is at or below `seq`. */
+  /** Removes and returns the times of entries whose seq is at or below `seq`. */
   takeUpTo(seq: number): number[] {
     const out: number[] = [];
     while (this.head < this.entries.length && (this.entries[this.head]?.seq ?? Infinity) <= seq) out.push(this.entries[this.head++]?.atMs ?? 0);
+    this.compact();
+    return out;
+  }
+
+  /** Removes the entries at or before `atMs` (all of them with no argument); returns the last seq removed, or 0. */
+  takeUntil(atMs = Infinity): number {
+    let seq = 0;
+    while (this.head < this.entries.length && (this.entries[this.head]?.atMs ?? Infinity) <= atMs) seq = this.entries[this.head++]?.seq ?? seq;
+    this.compact();
+    return seq;
+  }
+
+  /** Drops the taken entries once they are most of the array, so its length stays near the live count. */
+  private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.head);
       this.head = 0;
     }
-    return out;
   }
 }
 
@@ -408,7 +434,7 @@ class MutationPump extends LogPump<SinkRow> {
     super(wal, options, log, now);
   }
 
-  protected decode(record: WalRecord): SinkRow | undefined {
+  protected decode(record: WalRecord): SinkRow {
     return new RecordRow(record.seq, record.payload);
   }
 
@@ -418,9 +444,8 @@ class MutationPump extends LogPump<SinkRow> {
 
   protected async refuse(row: SinkRow, error: EdgeflowError): Promise<void> {
     const mutation = row.mutation;
-    const raw = JSON.stringify(mutation);
     await this.quarantine([
-      { rawText: raw, rawBytes: Buffer.byteLength(raw), rawTruncated: false, code: `store_${error.code}`, message: error.message, line: undefined, index: 0, receivedAtMs: this.now(), service: mutation.service },
+      quarantineRecord(JSON.stringify(mutation), `store_${error.code}`, error.message, { service: mutation.service }, { receivedAtMs: this.now() }),
     ]);
     this.observer.quarantined?.(1);
   }
@@ -450,7 +475,7 @@ class QuarantinePump extends LogPump<QuarantineRecord> {
     super(wal, options, log, now);
   }
 
-  protected decode(record: WalRecord): QuarantineRecord | undefined {
+  protected decode(record: WalRecord): QuarantineRecord {
     return JSON.parse(Buffer.from(record.payload).toString("utf8")) as QuarantineRecord;
   }
 
@@ -491,7 +516,7 @@ export class Sink {
       now,
       deps.target,
       async (records) => {
-        await deps.quarantine.append(records.map((r) => new TextEncoder().encode(JSON.stringify(r))), { sync: true });
+        await deps.quarantine.append(records.map((r) => encoder.encode(JSON.stringify(r))), { sync: true });
       },
       this.ackTimes,
       deps.observer ?? {},
