@@ -119,6 +119,12 @@ for (const engine of ["chdb", "clickhouse"] as const) {
       const one = await call(ef, "GET", `/graphs/getEdge/1/5/friends/out`);
       expect(one.body.length).toBe(1);
       expect(one.body[0].props.since).toBe(1991);
+      // Directions as getEdges reads them: S2Graph's aliases, and a 400 for anything else.
+      const alias = await call(ef, "POST", "/graphs/checkEdges", { body: [{ label: "friends", direction: "IN", from: 5, to: 1 }, { label: "friends", direction: "o", from: 1, to: 5 }] });
+      expect(alias.body.map((e: { direction: string }) => e.direction)).toEqual(["in", "out"]);
+      expect((await call(ef, "POST", "/graphs/checkEdges", { body: [{ label: "friends", direction: "sideways", from: 1, to: 5 }] })).status).toBe(400);
+      const tooMany = Array.from({ length: 1001 }, () => ({ label: "friends", from: 1, to: 5 }));
+      expect((await call(ef, "POST", "/graphs/checkEdges", { body: tooMany })).status).toBe(413);
     });
 
     test(`api: ${engine}: getVertices fills defaults from the column schema, hostile ids included`, async () => {

@@ -28,8 +28,10 @@ export interface FetchLimits {
   chunkVerticesMax: number;
   /** Edges a whole request may fetch; past it the request fails with 400 `too_many_rows`. */
   rowsMax: number;
-  /** The request's deadline (ms since epoch); past it, 504. */
+  /** The request's deadline on `now`'s clock; past it, 504. */
   deadlineMs: number;
+  /** The clock the deadline is on (the server's injected one). */
+  now: () => number;
 }
 
 /** Interval bounds over a prefix of the index, as a lexicographic SQL comparison. */
@@ -77,7 +79,7 @@ export class ClickHouseFetcher implements ParamFetcher {
   }
 
   private checkBudget(): void {
-    if (Date.now() > this.limits.deadlineMs) {
+    if (this.limits.now() > this.limits.deadlineMs) {
       throw new EdgeflowError("timeout", "query_timeout", "the query ran past its time limit; narrow it (smaller limits, fewer steps)");
     }
     if (this.rowCount > this.limits.rowsMax) {

@@ -15,7 +15,7 @@ import type { GraphStore } from "../../store/index.ts";
 import { requireLabelAccess, requireService, type Principal } from "../auth/index.ts";
 import { readJson, type AppEnv } from "../http/index.ts";
 import { z, type Contract } from "../openapi/index.ts";
-import { edgeToJson, executeGetEdges, parseGetEdges, type GetEdgesPlan, type QueryPlan, type RequestPlan } from "../query/index.ts";
+import { directionOf, edgeToJson, executeGetEdges, parseGetEdges, type GetEdgesPlan, type QueryPlan, type RequestPlan } from "../query/index.ts";
 import type { Registry } from "../registry/index.ts";
 import { ClickHouseFetcher } from "./fetcher.ts";
 
@@ -24,9 +24,18 @@ export interface GraphApiOptions {
   rowsMax: number;
   timeoutMs: number;
   hardLimit: number;
+  /** Elements one checkEdges or getVertices request may name: each is a read, run at once. */
+  itemsMax: number;
 }
 
-export const graphApiDefaults: GraphApiOptions = { chunkVerticesMax: 500, rowsMax: 1_000_000, timeoutMs: 10_000, hardLimit: 100_000 };
+export const graphApiDefaults: GraphApiOptions = { chunkVerticesMax: 500, rowsMax: 1_000_000, timeoutMs: 10_000, hardLimit: 100_000, itemsMax: 1000 };
+
+/** The elements of a checkEdges or getVertices body, at most `itemsMax`. */
+function itemsOf(body: unknown, itemsMax: number, what: string): unknown[] {
+  if (!Array.isArray(body)) throw new EdgeflowError("invalid", "invalid_request", `${what} takes an array`);
+  if (body.length > itemsMax) throw new EdgeflowError("too_large", "too_many_items", `${what} takes at most ${itemsMax} elements, got ${body.length}`, { itemsMax });
+  return body;
+}
 
 export interface GraphApiDeps {
   registry: Registry;
@@ -73,7 +82,7 @@ const VertexResultSchema = z
 
 export function mountGraphApi(app: Hono<AppEnv>, contract: Contract, deps: GraphApiDeps): void {
   const options = { ...graphApiDefaults, ...deps.options };
-  const fetcher = () => new ClickHouseFetcher(deps.graph, { chunkVerticesMax: options.chunkVerticesMax, rowsMax: options.rowsMax, deadlineMs: deps.now() + options.timeoutMs });
+  const fetcher = () => new ClickHouseFetcher(deps.graph, { chunkVerticesMax: options.chunkVerticesMax, rowsMax: options.rowsMax, deadlineMs: deps.now() + options.timeoutMs, now: deps.now });
 
   const getEdges = async (c: Context<AppEnv>) => {
     const plan = parseGetEdges(await readJson(c), deps.registry, { nowMs: deps.now(), hardLimit: options.hardLimit });
@@ -94,15 +103,16 @@ export function mountGraphApi(app: Hono<AppEnv>, contract: Contract, deps: Graph
     });
   }
 
-  const checkEdges = async (c: Context<AppEnv>, items: unknown) => {
-    if (!Array.isArray(items)) throw new EdgeflowError("invalid", "invalid_request", "checkEdges takes an array of {label, direction, from, to}");
+  const checkEdges = async (c: Context<AppEnv>, body: unknown) => {
+    const items = itemsOf(body, options.itemsMax, "checkEdges (of {label, direction, from, to})");
     const principal = c.get("principal");
     const found = await Promise.all(
       items.map(async (raw, i) => {
         const item = (raw ?? {}) as Record<string, unknown>;
         const label = deps.registry.requireLabel(String(item.label ?? ""));
         requireLabelAccess(principal, label);
-        const direction = item.direction === "in" ? "in" : "out";
+        const direction = item.direction === undefined ? "out" : directionOf(String(item.direction));
+        if (direction === undefined) throw new EdgeflowError("invalid", "invalid_direction", `element ${i}: direction must be "out" or "in", got ${JSON.stringify(item.direction)}`, { index: i });
         const fromType = direction === "out" ? label.srcColumnType : label.tgtColumnType;
         const toType = direction === "out" ? label.tgtColumnType : label.srcColumnType;
         const from = coerceId(item.from, fromType);
@@ -123,10 +133,9 @@ export function mountGraphApi(app: Hono<AppEnv>, contract: Contract, deps: Graph
   contract.add({ method: "get", path: "/graphs/getEdge/:srcId/:tgtId/:labelName/:direction", summary: "One edge, if it exists", tag: "queries", auth: "service", response: z.array(EdgeResultSchema) });
 
   app.post("/graphs/getVertices", async (c) => {
-    const body = await readJson(c);
-    if (!Array.isArray(body)) throw new EdgeflowError("invalid", "invalid_request", "getVertices takes an array of {serviceName, columnName, ids}");
+    const items = itemsOf(await readJson(c), options.itemsMax, "getVertices (of {serviceName, columnName, ids})");
     const out: Array<Record<string, unknown>> = [];
-    for (const [i, raw] of body.entries()) {
+    for (const [i, raw] of items.entries()) {
       const item = (raw ?? {}) as Record<string, unknown>;
       const column = deps.registry.requireColumn(String(item.serviceName ?? ""), String(item.columnName ?? ""));
       requireService(c.get("principal"), column.serviceName);

@@ -84,7 +84,7 @@
  *   orientations of each edge as out-edges.
  */
 export { parseGetEdges, type ParseGetEdgesOptions } from "./parse-query.ts";
-export { defaultHardLimit, defaultLimit } from "./parse-param.ts";
+export { defaultHardLimit, defaultLimit, directionOf } from "./parse-param.ts";
 export type {
   DurationPlan, DuplicatePolicy, GetEdgesPlan, GroupByPlan, IndexPlan, IntervalBound, IntervalPlan, IntervalValue,
   LabelParamPlan, MinimumShouldMatch, MultiQueryPlan, OrderKey, PlanBody, PlanWarning, QueryOptionsPlan, QueryPlan,

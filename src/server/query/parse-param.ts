@@ -23,14 +23,20 @@ export interface ParamSite {
   labelWeight: number;
 }
 
-/** `GraphUtil.toDir`, minus "undirected", which no query can read. */
+/** `GraphUtil.toDir`, minus "undirected", which no query can read: a direction's text, or undefined when it names none. */
+export function directionOf(text: string): Direction | undefined {
+  const d = text.trim().toLowerCase();
+  if (d === "out" || d === "o" || d === "directed" || d === "d") return "out";
+  if (d === "in" || d === "i") return "in";
+  return undefined;
+}
+
 function parseDirection(obj: JsonObject, path: string): Direction {
   const raw = optString(obj, "direction", path);
   if (raw === undefined) return "out";
-  const d = raw.trim().toLowerCase();
-  if (d === "out" || d === "o" || d === "directed" || d === "d") return "out";
-  if (d === "in" || d === "i") return "in";
-  fail("invalid_direction", keyPath(path, "direction"), `must be "out" or "in", got ${describe(raw)}`);
+  const direction = directionOf(raw);
+  if (direction === undefined) fail("invalid_direction", keyPath(path, "direction"), `must be "out" or "in", got ${describe(raw)}`);
+  return direction;
 }
 
 /** `_PK` is the label's first index (S2Graph's `LabelIndex.DefaultSeq`), or `_timestamp` alone. */
