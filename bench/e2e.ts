@@ -20,10 +20,16 @@ import type { EdgeMutation, LabelDef } from "../src/lib/index.ts";
 import { createGraphStore, openStore } from "../src/store/index.ts";
 import { spawnServer } from "../test/binary/spawn-server.ts";
 import { startClickHouseServer } from "../test/support/clickhouse-server.ts";
+import { formatCount, percentile } from "./stats.ts";
 import { benchAdminToken, setUpViewLabel, viewLabel } from "./workload.ts";
 
 const admin = benchAdminToken;
 const platforms = ["ios", "android", "web"];
+/**
+ * How long the sink gets to drain the backlog after the last ack. A sink that stopped
+ * draining then fails the run with the backlog it was left with, instead of hanging it.
+ */
+const drainTimeoutMs = 120_000;
 
 interface Row {
   timestamp: number;
@@ -78,12 +84,15 @@ async function edgeflowRun(
     );
     const sendSeconds = (performance.now() - started) / 1000;
     // Queryable: the sink has made every acknowledged row visible.
+    const drainDeadlineMs = performance.now() + drainTimeoutMs;
     for (;;) {
       const stats = (await (await fetch(`${server.url}/v1/stats`, { headers: h })).json()) as { sink: { backlogRows: number }; freshnessSeconds: { p50: number | null; p99: number | null } };
       if (stats.sink.backlogRows === 0) {
         acks.sort((a, b) => a - b);
-        const at = (p: number) => acks[Math.min(acks.length - 1, Math.floor(p * acks.length))] ?? Number.NaN;
-        return { seconds: (performance.now() - started) / 1000, sendSeconds, ackP50Ms: at(0.5), ackP99Ms: at(0.99), freshness: stats.freshnessSeconds };
+        return { seconds: (performance.now() - started) / 1000, sendSeconds, ackP50Ms: percentile(acks, 50), ackP99Ms: percentile(acks, 99), freshness: stats.freshnessSeconds };
+      }
+      if (performance.now() > drainDeadlineMs) {
+        throw new Error(`e2e: the sink still had a backlog of ${stats.sink.backlogRows} rows ${drainTimeoutMs / 1000} s after the last ack`);
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -143,12 +152,11 @@ export async function main(opts: { smoke?: boolean; log?: (line: string) => void
     const paced = await edgeflowRun(rows, batchRows, 4, path.join(dir, "paced"), pacedRate);
     const direct = await directServerInsert(rows, opts.smoke ? batchRows : 100_000);
     const e2eRate = count / e2e.seconds;
-    const f = (n: number) => Math.round(n).toLocaleString("en-US");
-    log(`e2e: ${f(count)} rows, NDJSON batches of ${batchRows}, 4 clients, embedded engine`);
-    log(`  edgeflow HTTP -> queryable          ${f(e2eRate)} rows/s   freshness p50 ${e2e.freshness.p50?.toFixed(2) ?? "-"} s  p99 ${e2e.freshness.p99?.toFixed(2) ?? "-"} s (saturated: the backlog's age)`);
-    log(`  engine limit (chDB graph insert)    ${f(limit)} rows/s   ratio ${(e2eRate / limit).toFixed(2)} (goal >= 0.70)`);
-    log(`  edgeflow paced at 0.70 x limit      ${f(count / paced.sendSeconds)} rows/s sent (${f(pacedRate)} asked), ${f(count / paced.seconds)} rows/s to queryable   freshness p50 ${paced.freshness.p50?.toFixed(2) ?? "-"} s  p99 ${paced.freshness.p99?.toFixed(2) ?? "-"} s (goal p99 <= 2 s at that rate); sync ack p50 ${paced.ackP50Ms.toFixed(1)} ms p99 ${paced.ackP99Ms.toFixed(1)} ms`);
-    log(`  direct HTTP insert, ClickHouse 18.16 ${f(direct)} rows/s   ratio ${(e2eRate / direct).toFixed(2)}`);
+    log(`e2e: ${formatCount(count)} rows, NDJSON batches of ${batchRows}, 4 clients, embedded engine`);
+    log(`  edgeflow HTTP -> queryable          ${formatCount(e2eRate)} rows/s   freshness p50 ${e2e.freshness.p50?.toFixed(2) ?? "-"} s  p99 ${e2e.freshness.p99?.toFixed(2) ?? "-"} s (saturated: the backlog's age)`);
+    log(`  engine limit (chDB graph insert)    ${formatCount(limit)} rows/s   ratio ${(e2eRate / limit).toFixed(2)} (goal >= 0.70)`);
+    log(`  edgeflow paced at 0.70 x limit      ${formatCount(count / paced.sendSeconds)} rows/s sent (${formatCount(pacedRate)} asked), ${formatCount(count / paced.seconds)} rows/s to queryable   freshness p50 ${paced.freshness.p50?.toFixed(2) ?? "-"} s  p99 ${paced.freshness.p99?.toFixed(2) ?? "-"} s (goal p99 <= 2 s at that rate); sync ack p50 ${paced.ackP50Ms.toFixed(1)} ms p99 ${paced.ackP99Ms.toFixed(1)} ms`);
+    log(`  direct HTTP insert, ClickHouse 18.16 ${formatCount(direct)} rows/s   ratio ${(e2eRate / direct).toFixed(2)}`);
     return {
       e2eRowsPerSecond: e2eRate, engineLimitRowsPerSecond: limit, directRowsPerSecond: direct, freshnessP99: e2e.freshness.p99,
       pacedRowsPerSecond: count / paced.sendSeconds, pacedFreshnessP99: paced.freshness.p99, pacedAckP99Ms: paced.ackP99Ms,

@@ -31,6 +31,7 @@ import { ClickHouseFetcher } from "../src/server/graph-api/fetcher.ts";
 import { executeGetEdges, parseGetEdges } from "../src/server/query/index.ts";
 import { createGraphStore, openStore, quoteString, type GraphStore, type Store } from "../src/store/index.ts";
 import { freePorts } from "../test/support/clickhouse-server.ts";
+import { percentile } from "./stats.ts";
 
 const callers = 4;
 const tsBase = 1_700_000_000_000;
@@ -117,7 +118,7 @@ function edgeflowReader(graph: GraphStore): Reader {
   return async (source, shape) => {
     // What the route does: parse the body text, plan, execute with a fresh fetcher, stringify.
     const plan = parseGetEdges(JSON.parse(getEdgesBody(source, shape)), lookup, { nowMs: Date.now(), hardLimit: 100_000 });
-    const fetcher = new ClickHouseFetcher(graph, { chunkVerticesMax: 500, rowsMax: 1_000_000, deadlineMs: Date.now() + 10_000 });
+    const fetcher = new ClickHouseFetcher(graph, { chunkVerticesMax: 500, rowsMax: 1_000_000, deadlineMs: Date.now() + 10_000, now: Date.now });
     const text = JSON.stringify(await executeGetEdges(plan, fetcher));
     const answer = JSON.parse(text) as { results: Array<{ from: number; to: number }> };
     return answer.results.map((e) => `${e.from}>${e.to}`);
@@ -153,11 +154,6 @@ interface RunFigures {
   qps: number;
   p50Ms: number;
   p99Ms: number;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 /** `callers` loops of `read` from random sources until `seconds` have passed. */

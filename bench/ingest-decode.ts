@@ -10,6 +10,7 @@
 import { seededRandom as prng } from "../src/lib/index.ts";
 import type { LabelDef, SchemaLookup } from "../src/lib/index.ts";
 import { decodeNdjson } from "../src/server/ingest/index.ts";
+import { formatCount } from "./stats.ts";
 
 export interface BenchOptions {
   smoke?: boolean;
@@ -130,11 +131,10 @@ export function main(opts: BenchOptions = {}): BenchFigures {
   const decodeRowsPerSecond = measure(batches, decodeAndValidate, durationMs);
   const ratio = decodeRowsPerSecond / parseRowsPerSecond;
   const mib = (rowsPerSecond: number) => ((rowsPerSecond * rowBytes) / 2 ** 20).toFixed(1);
-  const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
   console.log(`ingest-decode: ${batchRows}-row NDJSON batches, ${rowBytes.toFixed(0)} bytes a row${opts.smoke ? " (smoke)" : ""}`);
-  console.log(`  JSON.parse of the lines (parse limit)   ${fmt(parseRowsPerSecond).padStart(12)} rows/s  ${mib(parseRowsPerSecond).padStart(7)} MiB/s`);
-  console.log(`  SHA-256 of the lines (id floor)         ${fmt(hashRowsPerSecond).padStart(12)} rows/s  ${mib(hashRowsPerSecond).padStart(7)} MiB/s`);
-  console.log(`  decodeNdjson (decode + validate + ids)  ${fmt(decodeRowsPerSecond).padStart(12)} rows/s  ${mib(decodeRowsPerSecond).padStart(7)} MiB/s`);
+  console.log(`  JSON.parse of the lines (parse limit)   ${formatCount(parseRowsPerSecond).padStart(12)} rows/s  ${mib(parseRowsPerSecond).padStart(7)} MiB/s`);
+  console.log(`  SHA-256 of the lines (id floor)         ${formatCount(hashRowsPerSecond).padStart(12)} rows/s  ${mib(hashRowsPerSecond).padStart(7)} MiB/s`);
+  console.log(`  decodeNdjson (decode + validate + ids)  ${formatCount(decodeRowsPerSecond).padStart(12)} rows/s  ${mib(decodeRowsPerSecond).padStart(7)} MiB/s`);
   console.log(`  ratio decode / parse limit              ${ratio.toFixed(2).padStart(12)}`);
   return { batchRows, rowBytes, decodeRowsPerSecond, parseRowsPerSecond, hashRowsPerSecond, ratio };
 }

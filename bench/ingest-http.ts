@@ -15,6 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnServer } from "../test/binary/spawn-server.ts";
+import { formatCount, percentile } from "./stats.ts";
 import { benchAdminToken, setUpViewLabel } from "./workload.ts";
 
 export interface IngestBenchOptions {
@@ -63,11 +64,6 @@ function makeBatches(count: number, rows: number): string[] {
     batches.push(lines.join("\n"));
   }
   return batches;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
 function parseLimit(batches: string[]): number {
@@ -168,12 +164,11 @@ export async function main(partial: Partial<IngestBenchOptions> = {}): Promise<I
       ratioToParse: rowsPerSecond / parseRowsPerSecond,
       ratioToDisk: rowsPerSecond / diskRowsPerSecond,
     };
-    const f = (n: number) => Math.round(n).toLocaleString("en-US");
-    o.log(`ingest-http: ${rows.toLocaleString("en-US")} rows in ${o.batches} batches of ${o.rowsPerBatch}, ${o.clients} clients, wait=durable`);
-    o.log(`  edgeflow sync ingest      ${f(result.rowsPerSecond)} rows/s  ${result.mibPerSecond.toFixed(1)} MiB/s  ack p50 ${result.ackP50Ms.toFixed(1)} ms  p99 ${result.ackP99Ms.toFixed(1)} ms`);
+    o.log(`ingest-http: ${formatCount(rows)} rows in ${o.batches} batches of ${o.rowsPerBatch}, ${o.clients} clients, wait=durable`);
+    o.log(`  edgeflow sync ingest      ${formatCount(result.rowsPerSecond)} rows/s  ${result.mibPerSecond.toFixed(1)} MiB/s  ack p50 ${result.ackP50Ms.toFixed(1)} ms  p99 ${result.ackP99Ms.toFixed(1)} ms`);
     o.log(`  at half that load         ack p99 ${result.halfLoadP99Ms.toFixed(1)} ms (goal < 10 ms)`);
-    o.log(`  parse limit (JSON.parse)  ${f(parseRowsPerSecond)} rows/s   ratio ${result.ratioToParse.toFixed(2)} (goal >= 0.50)`);
-    o.log(`  disk limit (append+sync)  ${f(diskRowsPerSecond)} rows/s   ratio ${result.ratioToDisk.toFixed(2)}`);
+    o.log(`  parse limit (JSON.parse)  ${formatCount(parseRowsPerSecond)} rows/s   ratio ${result.ratioToParse.toFixed(2)} (goal >= 0.50)`);
+    o.log(`  disk limit (append+sync)  ${formatCount(diskRowsPerSecond)} rows/s   ratio ${result.ratioToDisk.toFixed(2)}`);
     return result;
   } finally {
     await server.stop();

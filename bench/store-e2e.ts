@@ -21,6 +21,7 @@ import { mutationColumns } from "../src/store/graph/schema.ts";
 import { testLabel } from "../src/store/graph/test-fixtures.ts";
 import { createGraphStore, openStore, type InsertFormat, type Store, type StoreEngine } from "../src/store/index.ts";
 import { startClickHouseServer } from "../test/support/clickhouse-server.ts";
+import { percentile } from "./stats.ts";
 
 export interface StoreBenchOptions {
   smoke: boolean;
@@ -65,10 +66,6 @@ function makeMutations(count: number): Mutation[] {
   });
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-}
-
 async function timeReads(reads: number, run: (i: number) => Promise<unknown>): Promise<{ p50Ms: number; p99Ms: number }> {
   const times: number[] = [];
   for (let i = 0; i < reads; i++) {
@@ -77,7 +74,7 @@ async function timeReads(reads: number, run: (i: number) => Promise<unknown>): P
     times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);
-  return { p50Ms: percentile(times, 0.5), p99Ms: percentile(times, 0.99) };
+  return { p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) };
 }
 
 async function benchEngine(

@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { crc32c, openWal } from "../src/wal/index.ts";
+import { formatCount, percentile } from "./stats.ts";
 
 export interface WalBenchOptions {
   smoke: boolean;
@@ -49,11 +50,6 @@ export interface WalBenchResult {
 }
 
 const MiB = 1024 * 1024;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 function figures(records: number, bytes: number, seconds: number, latencies: number[], fsyncs: number): RunFigures {
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -134,7 +130,7 @@ function crcRate(smoke: boolean): number {
 function row(name: string, f: RunFigures): string {
   const cells = [
     name.padEnd(36),
-    Math.round(f.recordsPerSecond).toLocaleString("en-US").padStart(12),
+    formatCount(f.recordsPerSecond).padStart(12),
     f.mibPerSecond.toFixed(1).padStart(9),
     f.ackP50Ms.toFixed(2).padStart(9),
     f.ackP99Ms.toFixed(2).padStart(9),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
-import { EdgeflowError } from "../lib/index.ts";
+import { failureOf } from "../../test/support/errors.ts";
 import { isRetriable, openStore, type Store } from "./index.ts";
 
 interface Seen {
@@ -55,15 +55,6 @@ async function refusedPort(): Promise<number> {
   if (address === null || typeof address === "string") throw new Error("no port");
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return address.port;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<EdgeflowError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof EdgeflowError)) throw new Error(`expected an EdgeflowError, got ${String(error)}`);
-  return error;
 }
 
 describe("store: clickhouse (fake server)", () => {

@@ -5,7 +5,7 @@
 import { EdgeflowError } from "../lib/index.ts";
 
 /** A full queue drains within milliseconds; a second is a polite, conservative hint. */
-export const QUEUE_FULL_RETRY_AFTER_SECONDS = 1;
+const QUEUE_FULL_RETRY_AFTER_SECONDS = 1;
 /** A full disk frees only when the sink catches up and checkpoints, which takes longer. */
 export const DISK_FULL_RETRY_AFTER_SECONDS = 5;
 

@@ -11,10 +11,10 @@ import { assert } from "../lib/index.ts";
 import { crc32c } from "./crc32c.ts";
 
 /** "EFWL" read as a little-endian u32. */
-export const SEGMENT_MAGIC = 0x4c574645;
+const SEGMENT_MAGIC = 0x4c574645;
 /** "EFCP" read as a little-endian u32. */
-export const CHECKPOINT_MAGIC = 0x50434645;
-export const FORMAT_VERSION = 1;
+const CHECKPOINT_MAGIC = 0x50434645;
+const FORMAT_VERSION = 1;
 
 export const SEGMENT_HEADER_BYTES = 32;
 /** crc32c u32, payloadBytes u32, seq u64; the payload follows, then zero padding to 8 bytes. */
@@ -25,7 +25,7 @@ export const FRAME_ALIGN_BYTES = 8;
 export const SECTOR_BYTES = 512;
 export const CHECKPOINT_BYTES = 20;
 
-export const SEGMENT_SUFFIX = ".wal";
+const SEGMENT_SUFFIX = ".wal";
 export const BROKEN_SUFFIX = ".broken";
 export const CHECKPOINT_NAME = "checkpoint";
 export const CHECKPOINT_TMP_NAME = "checkpoint.tmp";
@@ -37,7 +37,7 @@ export function frameBytes(payloadBytes: number): number {
   return FRAME_HEADER_BYTES + ((payloadBytes + FRAME_ALIGN_BYTES - 1) & ~(FRAME_ALIGN_BYTES - 1));
 }
 
-export function writeU64(view: DataView, offset: number, value: number): void {
+function writeU64(view: DataView, offset: number, value: number): void {
   assert(Number.isSafeInteger(value) && value >= 0, `u64 value ${value} is not a safe non-negative integer`);
   view.setUint32(offset, value >>> 0, true);
   view.setUint32(offset + 4, Math.floor(value / TWO_POW_32), true);

@@ -13,9 +13,12 @@
  *   written (its records survive power loss);
  * - an async append resolves once write() returned for all its bytes (its records survive
  *   kill -9; they are synced within `syncIntervalMs`, or sooner when `unsyncedBytesMax` fills);
- * - an append is all or nothing: it never spans segments, and a failed write is truncated
- *   away (and the truncation synced) before the append is refused, so a refused append never
- *   reappears after a restart;
+ * - an append is all or nothing: it never spans segments. On ENOSPC the partial write is
+ *   truncated away and the truncation synced before the append is refused, so that refused
+ *   append never reappears after a restart. After a fatal failure (EIO on write, a failed
+ *   fdatasync) nothing is truncated, so a refused append may still be on disk and come back
+ *   after a restart: refused means not acknowledged, not absent (`properties.test.ts` allows
+ *   exactly that);
  * - sequence numbers are assigned in queue order at write time, so they are gap-free.
  *
  * Failure rules. A failed fdatasync or write (other than ENOSPC) is fatal, as PostgreSQL
@@ -485,7 +488,7 @@ export class GroupCommit {
     for (const w of [...this.waiters]) w.settle(err);
   }
 
-  /** Writes and syncs everything queued now. Rejects if the log failed. */
+  /** Writes and syncs everything queued now. Throws if the log failed. */
   flush(): void {
     while (this.queuedAppends > 0 && !this.failure) this.commit();
     if (!this.failure && this.unsyncedBytes > 0) this.syncActive();

@@ -49,6 +49,7 @@
  * Files here, one job each: `crc32c` (checksum), `format` (byte layout), `encoder` and
  * `decoder` (frames), `segments` (segment files), `recovery` and `repair` (open-time scan and
  * cuts), `checkpoint`, `group-commit` (batching, fsync, failure), `cursor` (reading),
+ * `errors` (the log's EdgeflowErrors), `options` (defaults, limits and their checks),
  * `file-layer` (the real file system) and `fault-fs` (a lying one for tests), `wal` (wiring).
  */
 export { openWal, Wal } from "./wal.ts";

@@ -98,7 +98,7 @@ export interface WalConfig {
 export const SEGMENT_BYTES_LIMIT = GiB;
 const SEGMENT_BYTES_MIN = 4096;
 
-export const systemClock: WalClock = { nowMs: () => performance.timeOrigin + performance.now() };
+const systemClock: WalClock = { nowMs: () => performance.timeOrigin + performance.now() };
 
 function bad(message: string): EdgeflowError {
   return new EdgeflowError("invalid", "wal_bad_option", `write-ahead log option: ${message}`);

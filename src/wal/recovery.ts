@@ -76,7 +76,7 @@ export interface RecoveryReport {
   createdSegment: string | undefined;
 }
 
-export interface RecoveredLog {
+interface RecoveredLog {
   segments: Segment[];
   activeFd: number;
   checkpointSeq: number;
@@ -215,7 +215,7 @@ function readSegmentImage(fs: FileLayer, e: Entry): Uint8Array {
 }
 
 /** Verifies one segment image: header, then frames with consecutive sequence numbers. */
-export function scanImage(image: Uint8Array, nameSeq: number, expectedFirstSeq: number | undefined, recordBytesMax: number): SegmentScan {
+function scanImage(image: Uint8Array, nameSeq: number, expectedFirstSeq: number | undefined, recordBytesMax: number): SegmentScan {
   const view = viewOf(image);
   const out = newFrameOut();
   const header = decodeSegmentHeader(image);

@@ -13,7 +13,7 @@ import { BROKEN_SUFFIX } from "./format.ts";
 import { writeFully } from "./segments.ts";
 
 /** `<name>.broken`, or `<name>.<n>.broken` if an earlier repair already used that name. */
-export function brokenName(fs: FileLayer, dir: string, name: string): string {
+function brokenName(fs: FileLayer, dir: string, name: string): string {
   let candidate = name + BROKEN_SUFFIX;
   for (let n = 1; fs.exists(joinPath(dir, candidate)); n++) {
     // A folder full of broken copies means repeated repairs nobody looked at; it is bounded by

@@ -17,7 +17,6 @@ export function tempDir(prefix = "edgeflow-wal-"): { dir: string; remove: () => 
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** The seed of a randomized test: `SEED=` from the environment, else fresh. Printed so a failure replays. */
 /** A fresh temp folder per call, removed after each test of the file that calls this at its top level. */
 export function tempDirsPerTest(): () => string {
   const cleanups: (() => void)[] = [];
@@ -31,6 +30,7 @@ export function tempDirsPerTest(): () => string {
   };
 }
 
+/** The seed of a randomized test: `SEED=` from the environment, else fresh. Printed so a failure replays. */
 export function testSeed(name: string): number {
   const env = process.env.SEED;
   const seed = env !== undefined && env !== "" ? Number(env) : (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;

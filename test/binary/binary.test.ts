@@ -4,25 +4,18 @@
  * `EDGEFLOW_CHDB_MODULE` and lmdb's native addon embedded in it; and in remote-ClickHouse mode
  * a copy of it runs alone, with no node_modules anywhere above it.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, copyFileSync, existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { binaryBytesMax } from "../../scripts/build.ts";
 import { sharedClickHouse, uniqueDatabaseName } from "../support/clickhouse-server.ts";
 import { checkQuickstartOutput, runQuickstart } from "../support/quickstart.ts";
+import { tempDir } from "../support/tmp.ts";
 import { binaryCommand, projectRoot, spawnServer } from "./spawn-server.ts";
 
 const binaryPath = join(projectRoot, "dist", "edgeflow");
 const chdbModuleDir = join(projectRoot, "node_modules", "chdb");
 const buildTimeoutMs = 240_000;
-const tempDirs: string[] = [];
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
 
 /** Runs the binary from a directory outside the repository, so no node_modules is in reach. */
 function runBinary(args: string[]): { exitCode: number; stdout: string; stderr: string } {
@@ -40,10 +33,6 @@ beforeAll(() => {
     throw new Error(`bun run build failed (${build.exitCode}):\n${build.stdout}\n${build.stderr}`);
   }
 }, buildTimeoutMs + 10_000);
-
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
 
 describe("binary", () => {
   test("binary: bun run build writes dist/edgeflow without chDB inside", () => {

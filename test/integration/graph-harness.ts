@@ -4,17 +4,12 @@
  * own database, with a registry the test can add labels to.
  */
 import type { LabelDef } from "../../src/lib/index.ts";
-import { createGraphStore, openStore, type GraphSinkRow, type GraphStore, type GraphStoreOptions, type Store, type StoreEngine } from "../../src/store/index.ts";
+import { createGraphStore, type GraphSinkRow, type GraphStore, type GraphStoreOptions, type Store, type StoreEngine } from "../../src/store/index.ts";
 import { seededRandom, type Mutation } from "../../src/lib/index.ts";
-import { sharedClickHouse, testChdbDataDir, uniqueDatabaseName } from "../support/clickhouse-server.ts";
+import { uniqueDatabaseName } from "../support/clickhouse-server.ts";
+import { openEngineStore } from "../support/engine-store.ts";
 
 export const engines: readonly StoreEngine[] = ["chdb", "clickhouse"];
-
-export async function openEngineStore(engine: StoreEngine, database: string): Promise<Store> {
-  return engine === "chdb"
-    ? openStore({ engine: "chdb", dataDir: testChdbDataDir(), database })
-    : openStore({ engine: "clickhouse", url: (await sharedClickHouse()).url, database });
-}
 
 /** A registry of labels for `GraphStoreOptions.schema`, filled by the test. */
 export class TestRegistry {

@@ -4,23 +4,10 @@
  * database, so the cases share one chDB session and one server.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { EdgeflowError } from "../../src/lib/index.ts";
-import { isRetriable, openStore, quoteString, type Row, type Store, type StoreEngine } from "../../src/store/index.ts";
-import { sharedClickHouse, testChdbDataDir, uniqueDatabaseName } from "../support/clickhouse-server.ts";
-
-const openers: Record<StoreEngine, (database: string) => Promise<Store>> = {
-  chdb: (database) => openStore({ engine: "chdb", dataDir: testChdbDataDir(), database }),
-  clickhouse: async (database) => openStore({ engine: "clickhouse", url: (await sharedClickHouse()).url, database }),
-};
-
-async function failureOf(promise: Promise<unknown>): Promise<EdgeflowError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof EdgeflowError)) throw new Error(`expected an EdgeflowError, got ${String(error)}`);
-  return error;
-}
+import { isRetriable, quoteString, type Row, type Store, type StoreEngine } from "../../src/store/index.ts";
+import { uniqueDatabaseName } from "../support/clickhouse-server.ts";
+import { openEngineStore } from "../support/engine-store.ts";
+import { failureOf } from "../support/errors.ts";
 
 /** Rows each engine returned for the shared cases, compared across engines at the end. */
 const answers: Record<string, Partial<Record<StoreEngine, Row[]>>> = {};
@@ -57,7 +44,7 @@ for (const engine of ["chdb", "clickhouse"] as const) {
 
     beforeAll(async () => {
       // Starting the shared server can take longer than bun's 5 s default.
-      store = await openers[engine](uniqueDatabaseName(`it_${engine}`));
+      store = await openEngineStore(engine, uniqueDatabaseName(`it_${engine}`));
     }, 60_000);
 
     afterAll(async () => {
@@ -81,7 +68,7 @@ for (const engine of ["chdb", "clickhouse"] as const) {
     test(`store: ${engine}: creating the database is idempotent`, async () => {
       await store.exec("CREATE TABLE kept (x UInt8) ENGINE = TinyLog");
       await store.insert({ table: "kept", format: "TSV", body: "7\n" });
-      const again = await openers[engine](store.database);
+      const again = await openEngineStore(engine, store.database);
       try {
         expect(await again.query("SELECT x FROM kept")).toEqual([{ x: 7 }]);
         const databases = await again.query(`SELECT count() AS n FROM system.databases WHERE name = ${quoteString(store.database)}`);

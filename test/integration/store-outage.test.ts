@@ -3,23 +3,15 @@
  * killed), started by the harness. Every wait is a condition with a deadline.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { EdgeflowError } from "../../src/lib/index.ts";
 import { isRetriable, openStore, type Health, type Store } from "../../src/store/index.ts";
-import { startClickHouseServer, waitFor, type ClickHouseServer } from "../support/clickhouse-server.ts";
+import { startClickHouseServer, type ClickHouseServer } from "../support/clickhouse-server.ts";
+import { failureOf } from "../support/errors.ts";
+import { waitFor } from "../support/wait.ts";
 
 const slowMs = 60_000;
 
-async function failureOf(promise: Promise<unknown>): Promise<EdgeflowError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof EdgeflowError)) throw new Error(`expected an EdgeflowError, got ${String(error)}`);
-  return error;
-}
-
 async function waitUntilReady(store: Store): Promise<void> {
-  await waitFor("the store to report ready", async () => (await store.ping()).ready, { timeoutMs: 15_000 });
+  await waitFor(async () => (await store.ping()).ready, "the store to report ready", 15_000);
 }
 
 function expectDegraded(health: Health): void {

@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { openStore, quoteIdentifier, quoteString, quoteValue, type Store, type StoreEngine } from "../../src/store/index.ts";
-import { sharedClickHouse, testChdbDataDir, uniqueDatabaseName } from "../support/clickhouse-server.ts";
+import { quoteIdentifier, quoteString, quoteValue, type Store } from "../../src/store/index.ts";
+import { uniqueDatabaseName } from "../support/clickhouse-server.ts";
+import { openEngineStore } from "../support/engine-store.ts";
 
 const seed = process.env.SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.SEED);
 const numRuns = Number(process.env.QUOTING_RUNS ?? 300);
@@ -26,11 +27,6 @@ const unit = fc.oneof(
 );
 const anyString = fc.string({ unit, maxLength: 40 });
 
-const openers: Record<StoreEngine, (database: string) => Promise<Store>> = {
-  chdb: (database) => openStore({ engine: "chdb", dataDir: testChdbDataDir(), database }),
-  clickhouse: async (database) => openStore({ engine: "clickhouse", url: (await sharedClickHouse()).url, database }),
-};
-
 /** The numbers quoteValue accepts: not subnormal, and not an integer in the 64-bit range past 2^53. */
 function quotableNumber(value: number): boolean {
   const subnormal = value !== 0 && Math.abs(value) < 2.2250738585072014e-308;
@@ -43,7 +39,7 @@ for (const engine of ["chdb", "clickhouse"] as const) {
     let store: Store;
 
     beforeAll(async () => {
-      store = await openers[engine](uniqueDatabaseName(`quote_${engine}`));
+      store = await openEngineStore(engine, uniqueDatabaseName(`quote_${engine}`));
     }, 60_000);
 
     afterAll(async () => {

@@ -192,21 +192,6 @@ async function pingOnce(url: string): Promise<boolean> {
   }
 }
 
-/** Waits for `condition()` to hold, checking every `intervalMs`, until `deadlineMs` passes. */
-export async function waitFor(
-  what: string,
-  condition: () => Promise<boolean> | boolean,
-  options: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-  const intervalMs = options.intervalMs ?? 50;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(intervalMs);
-  }
-}
-
 class ServerProcess implements ClickHouseServer {
   readonly url: string;
   readonly httpPort: number;
