@@ -8,7 +8,7 @@ import type { StoreEngine } from "./types.ts";
 export interface EngineLimits {
   /**
    * ClickHouse parses at most `max_query_size` bytes (256 KiB by default on 18.16 and 26.x);
-   * the default leaves 1 KiB of that for the FORMAT and SETTINGS the engines append.
+   * the default leaves 1 KiB of that for the FORMAT clause the remote engine appends.
    */
   statementBytesMax: number;
   resultBytesMax: number;

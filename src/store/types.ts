@@ -98,7 +98,7 @@ export interface StoreLogger {
 
 export interface ChdbStoreConfig {
   engine: "chdb";
-  /** The session lives at `<dataDir>/chdb`. One data directory per process. */
+  /** The sessions live at `<dataDir>/chdb`. One data directory per process. */
   dataDir: string;
   /** Default `edgeflow`. */
   database?: string;

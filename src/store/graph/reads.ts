@@ -187,28 +187,40 @@ export function tombstoneReads(constantsMax = tombstoneConstantsMaxDefault): Tom
 }
 
 /**
- * Runs a fold read, `sqlOf` given where its tombstones come from (see `TombstoneReads`).
+ * Runs a read, `sqlOf` given where its tombstones come from (see `TombstoneReads`): checked in
+ * the same statement while none has been seen in the read's scopes, else looked up first.
  * `emptyIsExact`: an empty answer without tombstones is the answer with them too. Tombstones
  * only hide edges, so an empty read stays empty, unless a filter looks at props, which a
- * tombstone resets on a strong label.
+ * tombstone resets on a strong label. `joinable`: whether `sqlOf` takes the joined tombstone
+ * table; when it does not, and the tombstones are too many to inline, the answer is undefined.
  */
-async function foldRead<T extends Row>(
-  store: Store, spec: EdgeFoldSpec, reads: TombstoneReads, sqlOf: (tombstones: TombstoneSource) => string, emptyIsExact: boolean,
-): Promise<T[]> {
-  if (reads.constantsMax <= 0) return store.query<T>(sqlOf({ kind: "join" }));
+async function readWithTombstones<T extends Row>(
+  store: Store, spec: EdgeFoldSpec, reads: TombstoneReads, sqlOf: (tombstones: TombstoneSource) => string,
+  options: { emptyIsExact: boolean; joinable: boolean },
+): Promise<T[] | undefined> {
+  if (reads.constantsMax <= 0) return options.joinable ? store.query<T>(sqlOf({ kind: "join" })) : undefined;
   const scopes = endScopes(spec);
   const all = [...scopes.queried, ...scopes.other];
   if (!all.some((scope) => reads.scopesSeen.has(scope))) {
     const rows = await store.query<T>(sqlOf({ kind: "checked" }));
     const hit = rows.some((row) => Number(row._tc) !== 0);
-    if (!hit && (rows.length > 0 || emptyIsExact)) return rows;
+    if (!hit && (rows.length > 0 || options.emptyIsExact)) return rows;
     if (hit) for (const scope of all) reads.scopesSeen.add(scope);
   }
-  return store.query<T>(sqlOf(await tombstonesFor(store, spec, reads.constantsMax)));
+  const tombstones = await tombstonesFor(store, spec, reads.constantsMax);
+  if (tombstones.kind === "join" && !options.joinable) return undefined;
+  return store.query<T>(sqlOf(tombstones));
+}
+
+/** A fold read: the fold takes tombstones from anywhere, so there is always an answer. */
+async function foldRead<T extends Row>(
+  store: Store, spec: EdgeFoldSpec, reads: TombstoneReads, sqlOf: (tombstones: TombstoneSource) => string, emptyIsExact: boolean,
+): Promise<T[]> {
+  return (await readWithTombstones<T>(store, spec, reads, sqlOf, { emptyIsExact, joinable: true })) as T[];
 }
 
 /** What a read needs to know of the engine. */
-export type ReadFeatures = Pick<StoreFeatures, "windowFunctions">;
+type ReadFeatures = Pick<StoreFeatures, "windowFunctions">;
 
 const noExtras: ReadFeatures = { windowFunctions: false };
 
@@ -219,14 +231,12 @@ function scans(query: EdgesQuery, features: ReadFeatures): boolean {
 }
 
 /**
- * A weak read through the scan, its tombstones found as `foldRead` finds them (checked in the
- * same statement while none has been seen in its scopes, else looked up first). Undefined when
+ * A weak read through the scan, its tombstones found as the fold's are (`readWithTombstones`). Undefined when
  * the scan is not exact (a pair delete among a vertex's rows, or more tombstones than the
  * constants bound): fold instead. Weak edges are rarely deleted one by one, so the scan is the
  * usual path.
  */
 async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads): Promise<Row[] | undefined> {
-  if (reads.constantsMax <= 0) return undefined;
   const { limit, offset } = pageOf(query);
   const spec = foldSpec(query);
   // Typed columns only for what ORDER BY names (`orderColumns`); the rest is typed here.
@@ -234,21 +244,9 @@ async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads):
   const sqlOf = (tombstones: TombstoneSource): string => `${weakScanSql({ ...spec, tombstones }, ordered)}
 ORDER BY _v, ${rankSql("_wk")} = '${deleteRank}' DESC, ${orderOf(query).join(", ")}
 LIMIT ${offset + limit} BY _v`;
-  const scopes = endScopes(spec);
-  const all = [...scopes.queried, ...scopes.other];
-  let rows: Row[] | undefined;
-  if (!all.some((scope) => reads.scopesSeen.has(scope))) {
-    rows = await store.query<Row>(sqlOf({ kind: "checked" }));
-    if (rows.some((row) => Number(row._tc) !== 0)) {
-      for (const scope of all) reads.scopesSeen.add(scope);
-      rows = undefined;
-    }
-  }
-  if (rows === undefined) {
-    const tombstones = await tombstonesFor(store, spec, reads.constantsMax);
-    if (tombstones.kind !== "constants") return undefined;
-    rows = await store.query<Row>(sqlOf(tombstones));
-  }
+  // A scan has no filter, so its empty answer is exact.
+  const rows = await readWithTombstones<Row>(store, spec, reads, sqlOf, { emptyIsExact: true, joinable: false });
+  if (rows === undefined) return undefined;
   if (rows.some((row) => rankOf(String(row._wk)) === deleteRank)) return undefined;
   const kept = withoutReplays(rows, offset + limit);
   if (kept === undefined) return undefined;

@@ -37,7 +37,7 @@ export interface GraphSinkTarget {
 export interface GraphStoreOptions {
   /** Resolves a mutation's label to its id and consistency level when it is written. */
   schema: Pick<SchemaLookup, "label">;
-  /** Insert format; the default is the faster one measured on each engine (see write.ts). */
+  /** Insert format; default JSONEachRow, measured the faster or as fast on both engines (see write.ts). */
   insertFormat?: InsertFormat;
   /** chDB inserts go in chunks of this many rows (a chunk holds one session; reads run on the others). Default 100 000. */
   chdbInsertChunkRows?: number;
@@ -61,7 +61,7 @@ export interface EdgesQuery {
   offset?: number;
   /**
    * A SQL predicate over the typed columns `from`, `to`, `timestamp` and one column per prop
-   * (named as in the registry, typed as in `propSqlType(..., "read")`), built by the caller
+   * (named as in the registry, typed as in `sqlType(..., "read")`), built by the caller
    * with `quoteIdentifier` and the quoting functions. It is wrapped in parentheses.
    */
   where?: string;

@@ -3,13 +3,11 @@
  * and quarantine rows into `quarantine`.
  *
  * - chDB: a batch goes in chunks of `chdbInsertChunkRows` (default 100 000, the sink's cap, so
- *   one insert a batch). With one chDB session a big insert stalled every read behind it
- *   (~930 ms for 200k rows), and chunks were 10 000 rows; the store now runs statements on
- *   several sessions, so a read runs beside the insert, and fewer, bigger inserts make fewer
- *   parts: bench/e2e.ts went from ~59k to ~68k rows/s end to end and the engine limit from ~86k
- *   to ~114k rows/s on this 2-core machine. Small reads during a 100k-row insert: p50 2-3 ms,
- *   max ~150-210 ms (10k chunks on one session: p50 35, max 76). The remote engine takes the batch in one insert
- *   (the sink already caps it at 100k rows / 32 MiB).
+ *   one insert a batch): the store runs statements on several sessions, so a read runs beside
+ *   the insert, and fewer, bigger inserts make fewer parts (bench/e2e.ts: ~59k -> ~68k rows/s
+ *   end to end against 10k-row chunks; small reads during a 100k-row insert p50 2-3 ms, max
+ *   ~150-210 ms). The remote engine takes the batch in one insert (the sink caps it at 100k
+ *   rows / 32 MiB).
  * - Settings are explicit on every insert, and only ones the engine knows: `insert_deduplicate`
  *   and `max_insert_block_size` everywhere (one block a chunk, so one dedup unit a chunk); on
  *   engines with `insert_deduplication_token`, a token and
@@ -22,7 +20,7 @@
  *   drop them silently as "already inserted" (the graph property test caught exactly this
  *   when two runs reused a token). Ids are deterministic hashes of the mutations, so the same
  *   token now means the same rows.
- * - Format: JSONEachRow by default, chosen by measurement: bench/store-e2e.ts writes the same
+ * - Format: JSONEachRow on both engines, chosen by measurement: bench/store-e2e.ts writes the same
  *   100k mutations through `writeMutations` in each format on each engine, in one run. On this
  *   (2-core, shared) machine, write time including encoding:
  *     chDB 26.7      JSONEachRow 1.64 s (encode 0.28 s)   TSV 1.81 s (encode 0.55 s)   TSV/JSON 1.10
@@ -33,7 +31,7 @@
  *   on loopback. `insertFormat: "TSV"` switches, e.g. for a remote server over a slow network.
  * - Errors are the store's `EdgeflowError`s: outages retriable, refused data "invalid".
  */
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { nextTurn, sliceItemsDefault } from "../../lib/index.ts";
 import type { InsertFormat, Settings, Store, StoreFeatures } from "../types.ts";
 import { jsonEachRow, mutationRow, quarantineRow, tsv } from "./encode.ts";
@@ -96,16 +94,16 @@ export class GraphWriter {
     const features = await this.deps.features();
     for (let start = 0, chunk = 0; start < rows.length; start += this.chunkRows, chunk++) {
       const end = Math.min(rows.length, start + this.chunkRows);
-      const ids = createHash("sha256");
+      const ids: string[] = [];
       const parts: Buffer[] = [];
       for (let at = start; at < end; at += sliceItemsDefault) {
         if (at > start) await nextTurn();
         const slice = rows.slice(at, Math.min(end, at + sliceItemsDefault)).map(encode);
-        for (const row of slice) ids.update(idOf(row)).update("\n");
+        for (const row of slice) ids.push(idOf(row));
         parts.push(Buffer.from(this.format === "TSV" ? tsv(slice, columns) : jsonEachRow(slice), "utf8"));
       }
       const body = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-      const settings = insertSettings(features, () => tokenOf(token, chunk, ids));
+      const settings = insertSettings(features, () => chunkToken(token, chunk, ids));
       await this.deps.store.insert({ table, format: this.format, body, settings });
     }
   }
@@ -115,11 +113,7 @@ export class GraphWriter {
 export function chunkToken(sinkToken: string, chunk: number, ids: readonly string[]): string {
   const hash = createHash("sha256");
   for (const id of ids) hash.update(id).update("\n");
-  return tokenOf(sinkToken, chunk, hash);
-}
-
-function tokenOf(sinkToken: string, chunk: number, idsHash: Hash): string {
-  return `${sinkToken}#${chunk}:${idsHash.digest("hex").slice(0, 32)}`;
+  return `${sinkToken}#${chunk}:${hash.digest("hex").slice(0, 32)}`;
 }
 
 export function insertSettings(features: StoreFeatures, token: () => string): Settings {
