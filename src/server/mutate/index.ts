@@ -101,9 +101,10 @@ async function ingest(c: Context<AppEnv>, deps: MutateDeps, plan: IngestPlan): P
   }
   const mutations = [];
   for (const row of result.rows) if (row.ok) mutations.push(row.mutation);
-  await keepQuarantined(deps, c.get("log"), quarantineRecords(result, { receivedAtMs }));
   deps.metrics.countRows(result);
-  await deps.log.write(mutations, wait);
+  // The two logs are independent, so the good rows do not wait for the refused ones' commit
+  // (keepQuarantined never throws).
+  await Promise.all([keepQuarantined(deps, c.get("log"), quarantineRecords(result, { receivedAtMs })), deps.log.write(mutations, wait)]);
   return answer(c, plan, result, wait);
 }
 

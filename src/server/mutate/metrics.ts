@@ -63,16 +63,19 @@ export class IngestMetrics {
   }
 
   countRows(result: DecodeResult): void {
-    const counts = new Map<string, number>();
+    // Counted per label in one pass, then one increment per (label, result).
+    const counts = new Map<string, { accepted: number; rejected: number }>();
     for (const row of result.rows) {
       const m = row.ok ? row.mutation : undefined;
       const label = m ? (m.kind === "edge" ? m.label : `${m.service}.${m.column}`) : "unknown";
-      const key = `${label}\u0000${row.ok ? "accepted" : "rejected"}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      let count = counts.get(label);
+      if (count === undefined) counts.set(label, (count = { accepted: 0, rejected: 0 }));
+      if (row.ok) count.accepted++;
+      else count.rejected++;
     }
-    for (const [key, n] of counts) {
-      const [label = "unknown", result = "accepted"] = key.split("\u0000");
-      this.rows.inc({ label, result }, n);
+    for (const [label, count] of counts) {
+      if (count.accepted > 0) this.rows.inc({ label, result: "accepted" }, count.accepted);
+      if (count.rejected > 0) this.rows.inc({ label, result: "rejected" }, count.rejected);
     }
   }
 }
