@@ -52,17 +52,18 @@
  */
 import type { ColumnDef, DataType, Direction, LabelDef, PropDef } from "../../lib/index.ts";
 import { quoteIdentifier, quoteString } from "../quote.ts";
-import { columnScope, labelScope, scopeKey, tableNames, vertexKeyPrefix } from "./schema.ts";
+import { columnScope, deleteMarkScope, labelScope, scopeKey, tableNames, vertexKeyPrefix } from "./schema.ts";
 import { defaultLiteral, isNumericType, narrow, parseText, type TypeMode } from "./typed.ts";
 
 /**
  * Where the deleteAll tombstones of the edges' ends come from: joined from the table (any
  * number, slower to plan), or the latest key of each end read beforehand (`tombstoneLookupSql`),
  * keyed by stored vertex text. "checked" (reads only) folds as if there were none and adds a
- * column `_tc` to the last SELECT: 1 when a tombstone exists that could hit the read (a deleteAll
- * of a queried vertex, or any in the other end's scopes), else 0. The check is part of the same
- * statement, so a read that finds `_tc = 0` is exact; one that finds 1 is read again with the
- * tombstones (reads.ts).
+ * column `_tc` to the last SELECT: a `tombstone_keys` entry of a tombstone that could hit the
+ * read (a deleteAll of a queried vertex, or any in the other end's scopes), else ''. The check
+ * is part of the same statement, so a read that finds `_tc = ''` is exact; one that finds a key
+ * is read again with the tombstones (reads.ts). A weak scan's `_tc` may also be a delete mark
+ * (`weakScanSql`).
  */
 export type TombstoneSource =
   | { kind: "join" }
@@ -179,12 +180,22 @@ export function tombstoneLookupSql(spec: EdgeFoldSpec): string {
 const checkedVertexKeysMax = 64;
 
 /**
- * Whether any of these `tombstone_keys` entries exists, as an expression: one `arrayExists`
- * over the keys, which plans as one lookup in the set (`k1 IN set OR k2 IN set ...` planned one
- * each: 22 keys cost ~1.4 ms a read, the array ~0.3 ms; chDB, a 10-vertex read).
+ * The first of these `tombstone_keys` entries that exists, or '', as an expression: one
+ * `arrayFirst` over the keys, which plans as one lookup in the set (`k1 IN set OR k2 IN set ...`
+ * planned one each: 22 keys cost ~1.4 ms a read, the array ~0.3 ms; chDB, a 10-vertex read).
  */
-function anyKey(keys: readonly string[]): string {
-  return `arrayExists(_tk -> _tk IN ${tableNames.tombstoneKeys}, [${keys.map(quoteString).join(", ")}])`;
+function firstKey(keys: readonly string[]): string {
+  return `arrayFirst(_tk -> _tk IN ${tableNames.tombstoneKeys}, [${keys.map(quoteString).join(", ")}])`;
+}
+
+/** Whether a `_tc` is the key of a tombstone (not '', not a delete mark). */
+export function isTombstoneHit(tc: unknown): boolean {
+  return typeof tc === "string" && tc !== "" && !isDeleteMarkHit(tc);
+}
+
+/** Whether a `_tc` is a delete mark's key (`S<tab><scope>` or `V<tab><scope><tab><vertex>`, of a `W:` scope). */
+export function isDeleteMarkHit(tc: unknown): boolean {
+  return typeof tc === "string" && tc.startsWith(deleteMarkScope(0, "out").slice(0, 2), 2);
 }
 
 /**
@@ -194,14 +205,22 @@ function anyKey(keys: readonly string[]): string {
  * it costs next to nothing to plan or run.
  */
 function tombstoneCheckSql(spec: EdgeFoldSpec): string {
+  return firstKey(tombstoneCheckKeys(spec));
+}
+
+function tombstoneCheckKeys(spec: EdgeFoldSpec): string[] {
   if (spec.vertexIds === undefined) throw new Error("assertion: a whole-label fold cannot check tombstones");
   const scopes = endScopes(spec);
-  const { vertexIds, to } = spec;
-  const queried = scopes.queried.length * vertexIds.length <= checkedVertexKeysMax
-    ? scopes.queried.flatMap((scope) => vertexIds.map((id) => vertexKeyPrefix(scope) + id))
-    : scopes.queried.map(scopeKey);
+  const { to } = spec;
   const other = to === undefined ? scopes.other.map(scopeKey) : scopes.other.map((scope) => vertexKeyPrefix(scope) + to);
-  return anyKey([...queried, ...other]);
+  return [...queriedKeys(scopes.queried, spec.vertexIds), ...other];
+}
+
+/** The keys that say a queried vertex has an entry in one of `scopes`: one a vertex, or the scopes' keys for a large frontier. */
+function queriedKeys(scopes: readonly string[], vertexIds: readonly string[]): string[] {
+  return scopes.length * vertexIds.length <= checkedVertexKeysMax
+    ? scopes.flatMap((scope) => vertexIds.map((id) => vertexKeyPrefix(scope) + id))
+    : scopes.map(scopeKey);
 }
 
 function transformOf(column: string, keys: ReadonlyMap<string, string>): string | undefined {
@@ -374,13 +393,15 @@ export function weakEdgesWithDegreesSql(spec: EdgeFoldSpec): string {
  *   order that ends in `_wk`, so the caller drops it. `FINAL` over several parts, as while the
  *   sink writes, cost ~1.3 ms more a read (~3.5 ms for the hand-written read in
  *   bench/get-edges.ts).
- * - Deletes are rows here too. A row's op is not read: a delete is the one op of rank 3 in a
- *   weak table, and the rank is a digit of the order key `_wk` (order-key.ts `rankSql`; reading
- *   `op` cost ~0.4 ms a read). The caller orders deletes first within each vertex, so the answer
- *   is exact when no row returned is a delete: without a pair delete every edge row is live
- *   unless a deleteAll tombstone hides it. Tombstones are either given as constants (an edge is
- *   live iff its okey is greater than the latest key of both ends) or "checked" (`_tc`, as in
- *   the fold). A read that finds a delete folds instead.
+ * - Deletes are rows here too, and any pair delete makes the scan inexact, so `_tc` says
+ *   whether one is among the queried vertices' rows: the first `tombstone_keys` entry that
+ *   exists of the vertices' delete marks (schema.ts) and, for "checked" tombstones, of the
+ *   tombstone check, marks first; '' for none. A read whose `_tc` is a mark folds instead.
+ *   Without a pair delete every edge row is live unless a deleteAll tombstone hides it.
+ *   Tombstones are either given as constants (an edge is live iff its okey is greater than the
+ *   latest key of both ends) or "checked" (as in the fold). The marks replaced ordering deletes
+ *   first (by the rank digit of `_wk`, order-key.ts), which cost ~0.35 ms a read;
+ *   reading `op` had cost ~0.4 ms.
  * - Typed columns only for `ordered` (`from`, `to` and prop names the caller's ORDER BY uses;
  *   `timestamp` is always there). A caller appends ORDER BY and `LIMIT n BY _v`.
  * - Only for a directed label (an undirected one reads two tables), without `to`, and without
@@ -417,7 +438,7 @@ export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>): s
     ...label.props.filter((prop) => ordered.has(prop.name)).map((prop) =>
       `if(has(prop_keys, ${quoteString(prop.name)}), ${parseText(`prop_values[indexOf(prop_keys, ${quoteString(prop.name)})]`, prop.dataType)}, ${defaultLiteral(prop)}) AS ${quoteIdentifier(prop.name)}`),
     "prop_keys AS _pk", "prop_values AS _pv",
-    ...(tombstones.kind === "checked" ? [`${tombstoneCheckSql(spec)} AS _tc`] : []),
+    `${firstKey([...queriedKeys([deleteMarkScope(label.id, target ? "in" : "out")], spec.vertexIds), ...(tombstones.kind === "checked" ? tombstoneCheckKeys(spec) : [])])} AS _tc`,
   ];
   return `SELECT ${columns.join(",\n    ")}\n  FROM ${side.table}\n  WHERE ${conditions.join(" AND ")}`;
 }

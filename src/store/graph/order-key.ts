@@ -61,11 +61,6 @@ export function rankOf(okey: string): number {
   return Number(okey.charAt(tsHexDigits));
 }
 
-/** SQL: the rank digit of the order key in `column`, as a one-character string. */
-export function rankSql(column: string): string {
-  return `substring(${column}, ${tsHexDigits + 1}, 1)`;
-}
-
 /** The order key of a mutation (throws "invalid" for a timestamp the key cannot hold). */
 export function orderKey(mutation: Mutation): string {
   const rank = mutation.kind === "edge" ? edgeOpRank[mutation.op] : vertexOpRank[mutation.op];

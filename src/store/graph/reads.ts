@@ -15,9 +15,9 @@ import { EdgeflowError, type PropValue } from "../../lib/index.ts";
 import { quoteIdentifier, quoteString, quoteValue } from "../quote.ts";
 import type { Row, Store, StoreFeatures } from "../types.ts";
 import {
-  edgeFoldSql, endScopes, tombstoneLookupSql, vertexFoldSql, weakEdgesWithDegreesSql, weakScanSql, type EdgeFoldSpec, type TombstoneSource,
+  edgeFoldSql, endScopes, isDeleteMarkHit, isTombstoneHit, tombstoneLookupSql, vertexFoldSql, weakEdgesWithDegreesSql, weakScanSql, type EdgeFoldSpec, type TombstoneSource,
 } from "./fold-sql.ts";
-import { deleteRank, rankOf, rankSql } from "./order-key.ts";
+import { deleteRank, rankOf } from "./order-key.ts";
 import { tableNames } from "./schema.ts";
 import { idText, idValue, resultValue, storedValue } from "./typed.ts";
 import type {
@@ -130,7 +130,10 @@ LIMIT ${offset + limit} BY _v`;
 }
 
 function orderOf(query: EdgesQuery): string[] {
-  return [...orderColumns(query), "`timestamp` DESC", "_o", "_wk DESC"];
+  const columns = orderColumns(query);
+  // Each ORDER BY item costs a read ~0.2 ms to plan (chDB), so the newest-first tiebreak is not repeated.
+  const newest = "`timestamp` DESC";
+  return [...columns, ...(columns.includes(newest) ? [] : [newest]), "_o", "_wk DESC"];
 }
 
 /** Columns of `orderBy`, each descending; names only from the label's registry entry. */
@@ -203,7 +206,7 @@ async function readWithTombstones<T extends Row>(
   const all = [...scopes.queried, ...scopes.other];
   if (!all.some((scope) => reads.scopesSeen.has(scope))) {
     const rows = await store.query<T>(sqlOf({ kind: "checked" }));
-    const hit = rows.some((row) => Number(row._tc) !== 0);
+    const hit = rows.some((row) => isTombstoneHit(row._tc));
     if (!hit && (rows.length > 0 || options.emptyIsExact)) return rows;
     if (hit) for (const scope of all) reads.scopesSeen.add(scope);
   }
@@ -242,12 +245,13 @@ async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads):
   // Typed columns only for what ORDER BY names (`orderColumns`); the rest is typed here.
   const ordered = new Set((query.orderBy ?? []).map((name) => (name === "_from" ? "from" : name === "_to" ? "to" : name)));
   const sqlOf = (tombstones: TombstoneSource): string => `${weakScanSql({ ...spec, tombstones }, ordered)}
-ORDER BY _v, ${rankSql("_wk")} = '${deleteRank}' DESC, ${orderOf(query).join(", ")}
+ORDER BY _v, ${orderOf(query).join(", ")}
 LIMIT ${offset + limit} BY _v`;
   // A scan has no filter, so its empty answer is exact.
   const rows = await readWithTombstones<Row>(store, spec, reads, sqlOf, { emptyIsExact: true, joinable: false });
   if (rows === undefined) return undefined;
-  if (rows.some((row) => rankOf(String(row._wk)) === deleteRank)) return undefined;
+  // A pair delete among the rows (its mark, or the row itself, should a mark be missing): fold.
+  if (rows.some((row) => isDeleteMarkHit(row._tc) || rankOf(String(row._wk)) === deleteRank)) return undefined;
   const kept = withoutReplays(rows, offset + limit);
   if (kept === undefined) return undefined;
   // The props come as the stored arrays: typed here, as the fold types them in SQL.

@@ -25,6 +25,12 @@
  * - The weak tables sort newest first with `neg_ts = -ts`: 18.16 has no DESC in a sorting key.
  * - Tombstone scopes: `L:<label id>:out|in` for an edge deleteAll of a source/target vertex,
  *   `C:<service>:<column>` for a vertex deleteAll (which also deletes the vertex's edges).
+ * - Delete marks: a weak label's pair delete also writes a row to `tombstones` for each end, in
+ *   scope `W:<label id>:out` (its source) or `W:<label id>:in` (its target). They are not
+ *   tombstones (no lookup names a `W` scope): they let a read of a weak label ask the set whether
+ *   any pair delete is among a vertex's edges, where ordering deletes first cost ~0.35 ms a read
+ *   (fold-sql.ts `weakScanSql`). A database that predates them gets them from the weak tables
+ *   once, when their view is created (`deleteMarksBackfillSql`).
  * - `tombstone_keys` is a `Set` table (in memory, saved on disk, reloaded at start) of
  *   `S<tab><scope>` and `V<tab><scope><tab><vertex>` for every tombstone: a read asks `'…' IN
  *   tombstone_keys` whether a tombstone could hit it for the price of a hash lookup, where a
@@ -149,10 +155,29 @@ const edgeSelect = "label, label_id, from_id, to_id, ts, okey, op, id, prop_keys
 /** The scope of a deleteAll row of `mutations` (see `labelScope`, `columnScope`). */
 const tombstoneScopeSql = "if(kind = 'edge', concat('L:', toString(label_id), ':', toString(direction)), concat('C:', toString(service), ':', toString(column_name)))";
 
-/** The `tombstone_keys` entries of a tombstone, given its scope and vertex. */
-function tombstoneKeysSql(scope: string, vertex: string): string {
-  return `arrayJoin([concat('S\\t', ${scope}), concat('V\\t', ${scope}, '\\t', ${vertex})])`;
+/** The `tombstone_keys` entries of a tombstone, given its scope and vertex, as an array. */
+function keysOfSql(scope: string, vertex: string): string {
+  return `[concat('S\\t', ${scope}), concat('V\\t', ${scope}, '\\t', ${vertex})]`;
 }
+
+/** The `tombstone_keys` entries of a tombstone, one a row. */
+function tombstoneKeysSql(scope: string, vertex: string): string {
+  return `arrayJoin(${keysOfSql(scope, vertex)})`;
+}
+
+/** The delete-mark scope of a weak pair delete's source and target, from its row's `label_id`. */
+const markScopeSql = {
+  out: "concat('W:', toString(label_id), ':out')",
+  in: "concat('W:', toString(label_id), ':in')",
+};
+
+/** The marks of the weak pair deletes among `source`'s rows (it has `label_id`, `from_id`, `to_id`). */
+function deleteMarksSql(source: string, where: string, service: string): string {
+  return `SELECT _m.1 AS scope, _m.2 AS vertex, ts, okey, id, label, label_id, ${service} AS service, '' AS column_name
+      FROM ${source} ARRAY JOIN [(${markScopeSql.out}, from_id), (${markScopeSql.in}, to_id)] AS _m WHERE ${where}`;
+}
+
+const weakDelete = "kind = 'edge' AND consistency = 'weak' AND op = 'delete'";
 
 function viewStatements(): string[] {
   const m = tableNames.mutations;
@@ -168,19 +193,45 @@ function viewStatements(): string[] {
       FROM ${m} WHERE op = 'deleteAll'`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_${tableNames.tombstoneKeys} TO ${tableNames.tombstoneKeys} AS SELECT ${tombstoneKeysSql(tombstoneScopeSql, "from_id")} AS k
       FROM ${m} WHERE op = 'deleteAll'`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${deleteMarksView} TO ${tableNames.tombstones} AS ${deleteMarksSql(m, weakDelete, "service")}`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_delete_mark_keys TO ${tableNames.tombstoneKeys} AS SELECT
+      arrayJoin(arrayConcat(${keysOfSql(markScopeSql.out, "from_id")}, ${keysOfSql(markScopeSql.in, "to_id")})) AS k
+      FROM ${m} WHERE ${weakDelete}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_${tableNames.vertexOps} TO ${tableNames.vertexOps} AS SELECT
       service, column_name, from_id AS vertex_id, ts, okey, op, id, prop_keys, prop_values
       FROM ${m} WHERE kind = 'vertex'`,
   ];
 }
 
-/** Every statement, in dependency order: tables first, then the views that feed them, then the refill of `tombstone_keys`. */
-export function schemaStatements(features: StoreFeatures): string[] {
+/**
+ * Every statement, in dependency order: tables first, then the views that feed them, then (for
+ * a database that predates delete marks: `deleteMarksView` did not exist) their backfill, then
+ * the refill of `tombstone_keys`.
+ */
+export function schemaStatements(features: StoreFeatures, options: { backfillDeleteMarks: boolean }): string[] {
   return [
     ...tableStatements(contextOf(features)),
     ...viewStatements(),
+    ...(options.backfillDeleteMarks ? [deleteMarksBackfillSql()] : []),
     `INSERT INTO ${tableNames.tombstoneKeys} SELECT ${tombstoneKeysSql("scope", "vertex")} AS k FROM ${tableNames.tombstones}`,
   ];
+}
+
+/** The view that writes delete marks; a database without it predates them. */
+export const deleteMarksView = "mv_delete_marks";
+
+/**
+ * The delete marks of the weak pair deletes already stored, for a database that predates them:
+ * run once, right after `deleteMarksView` is created and before the refill of `tombstone_keys`.
+ * A delete written in between gets its marks twice, which the table and the set absorb.
+ */
+export function deleteMarksBackfillSql(): string {
+  return `INSERT INTO ${tableNames.tombstones} ${deleteMarksSql(tableNames.weakEdgesOut, "op = 'delete'", "''")}`;
+}
+
+/** The delete-mark scope of a weak label's sources (`out`) or targets (`in`). */
+export function deleteMarkScope(labelId: number, side: "out" | "in"): string {
+  return `W:${labelId}:${side}`;
 }
 
 /** The `tombstone_keys` entry that says a scope has a tombstone. */
