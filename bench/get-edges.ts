@@ -37,6 +37,8 @@ const callers = 4;
 const tsBase = 1_700_000_000_000;
 const label: LabelDef = {
   id: 1, label: "edge", serviceName: "bench", isDirected: true, consistencyLevel: "weak", indices: [], extraProps: "reject", createdAtMs: 0, version: 1,
+  // As the registry makes a label of a name no deleted label had.
+  formerIds: [],
   srcServiceName: "bench", srcColumnName: "user_id", srcColumnType: "long",
   tgtServiceName: "bench", tgtColumnName: "user_id", tgtColumnType: "long",
   props: [{ name: "w", dataType: "double", defaultValue: 0 }],

@@ -76,6 +76,13 @@ export interface LabelDef {
   createdAtMs: number;
   /** Bumped on every change, so caches (validators, DDL) can tell a definition changed. */
   version: number;
+  /**
+   * Ids of the deleted labels that had this name (deleteLabelReally, then createLabel). Their
+   * rows stay stored under the name, so reads of this label skip them by `label_id`; with none
+   * (`[]`) there is nothing to skip, which saves a read ~0.3 ms. Absent in a definition written
+   * before they were recorded: unknown, so reads always skip by id.
+   */
+  formerIds?: number[];
 }
 
 /** Names S2Graph reserves for system props, with and without the leading underscore (`LabelMeta.reservedMetas`). */

@@ -162,6 +162,24 @@ for (const engine of ["chdb", "clickhouse"] as const) {
       expect(typeof rows[0]?.weight).toBe("number");
     });
 
+    test(`api: ${engine}: a label deleted and created again under its name reads none of the old label's edges`, async () => {
+      const def = { ...defs.views, label: `reborn_${engine}` };
+      const oneStep = { srcVertices: [{ serviceName: "kakao", columnName: "user_id", id: 1 }], steps: [[{ label: def.label, limit: 10 }]] };
+      const toOf = async (): Promise<unknown[]> => (await call(ef, "POST", "/graphs/getEdges", { body: oneStep })).body.results.map((e: { to: unknown }) => e.to);
+      expect((await call(ef, "POST", "/graphs/createLabel", { body: def })).status).toBe(200);
+      const first = ef.registry.label(def.label);
+      // A fresh name: nothing of an older label to skip.
+      expect(first?.formerIds).toEqual([]);
+      await call(ef, "POST", "/graphs/edges/insertWithWait", { body: [{ label: def.label, from: 1, to: "old", timestamp: 10, props: {} }] });
+      expect(await toOf()).toEqual(["old"]);
+      expect((await call(ef, "PUT", `/graphs/deleteLabelReally/${def.label}`)).status).toBe(200);
+      expect((await call(ef, "POST", "/graphs/createLabel", { body: def })).status).toBe(200);
+      expect(ef.registry.label(def.label)?.formerIds).toEqual([first?.id ?? -1]);
+      expect(await toOf()).toEqual([]);
+      await call(ef, "POST", "/graphs/edges/insertWithWait", { body: [{ label: def.label, from: 1, to: "new", timestamp: 5, props: {} }] });
+      expect(await toOf()).toEqual(["new"]);
+    });
+
     test(`api: ${engine}: /v1/stats reports freshness after writes`, async () => {
       const r = await call(ef, "GET", "/v1/stats");
       expect(r.status).toBe(200);

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { open } from "lmdb";
+import path from "node:path";
 import { EdgeflowError } from "../../lib/index.ts";
 import { tempDir } from "../../../test/support/tmp.ts";
 import { Registry } from "./index.ts";
@@ -44,6 +46,32 @@ describe("registry", () => {
     // createLabel made the missing vertex column, as S2Graph does.
     expect(b.column("kakao", "user_id")?.columnType).toBe("long");
     await b.close();
+  });
+
+  test("registry: a label records the ids of deleted labels of its name, across a reopen; a registry from before the record cannot tell", async () => {
+    const dir = tempDir();
+    const r = Registry.open(dir);
+    await r.createService({ serviceName: "kakao", accessTokenHash: "01" });
+    const first = await r.createLabel(friends);
+    expect(first.formerIds).toEqual([]);
+    await r.deleteLabel("friends");
+    const second = await r.createLabel(friends);
+    await r.deleteLabel("friends");
+    await r.close();
+    const reopened = Registry.open(dir);
+    const third = await reopened.createLabel(friends);
+    expect(third.formerIds).toEqual([first.id, second.id]);
+    expect(reopened.label("friends")?.formerIds).toEqual([first.id, second.id]);
+    await reopened.createLabel({ ...friends, label: "likes" });
+    await reopened.close();
+    // As a registry written before deleted labels were recorded: a new name may hide old rows.
+    const db = open({ path: path.join(dir, "registry"), compression: false });
+    await db.remove("meta/formers");
+    await db.close();
+    const old = Registry.open(dir);
+    expect((await old.createLabel({ ...friends, label: "fans" })).formerIds).toBeUndefined();
+    expect(old.label("likes")?.formerIds).toEqual([]);
+    await old.close();
   });
 
   test("registry: defaults follow S2Graph (serviceName = tgtServiceName, directed, weak)", async () => {
@@ -96,9 +124,10 @@ describe("registry", () => {
     await r.deleteLabel("friends");
     expect(r.label("friends")).toBeUndefined();
     expect(await codeOf(r.deleteLabel("friends"))).toBe("unknown_label");
-    // The name can be used again, with a new id.
+    // The name can be used again, with a new id; the new label knows the old id, whose rows reads skip.
     const again = await r.createLabel(friends);
     expect(again.id).not.toBe(withIndex.id);
+    expect(again.formerIds).toEqual([withIndex.id]);
     expect(seen).toContain("label_deleted");
     await r.close();
   });

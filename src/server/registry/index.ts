@@ -9,7 +9,9 @@
  *   (validators, DDL) can tell when to rebuild;
  * - service access tokens and the admin token are stored only as SHA-256 hashes.
  *
- * Keys: `service/<name>`, `column/<service>/<column>`, `label/<name>`, `meta/<key>`.
+ * Keys: `service/<name>`, `column/<service>/<column>`, `label/<name>`, `meta/<key>`, and
+ * `former/<label name>`: the ids of deleted labels that had the name (a new label of the name
+ * carries them as `formerIds`, so reads skip their rows).
  */
 import { open, type RootDatabase } from "lmdb";
 import path from "node:path";
@@ -57,6 +59,8 @@ export class Registry implements SchemaLookup {
     this.now = now;
     for (const { key, value } of db.getRange({})) this.loadEntry(String(key), value);
     this.versionValue = Number(db.get("meta/version") ?? 0);
+    // A registry from before `former/` keys may have deleted labels it has no record of.
+    if (db.get(formersKey) === undefined) db.putSync(formersKey, this.versionValue === 0 ? "recorded" : "unknown");
   }
 
   static open(dataDir: string, deps: { now?: () => number } = {}): Registry {
@@ -221,7 +225,8 @@ export class Registry implements SchemaLookup {
         changes.push({ kind: "column", column });
       }
     }
-    const label: LabelDef = { ...draft, id: this.nextId(), createdAtMs: this.now(), version: 1 };
+    const formerIds = this.formerIds(draft.label);
+    const label: LabelDef = { ...draft, id: this.nextId(), createdAtMs: this.now(), version: 1, ...(formerIds === undefined ? {} : { formerIds }) };
     puts.push([`label/${label.label}`, label], ["meta/next_id", label.id + 1]);
     changes.push({ kind: "label", label });
     await this.commit(puts, [], changes);
@@ -289,14 +294,25 @@ export class Registry implements SchemaLookup {
 
   async deleteLabel(labelName: string): Promise<LabelDef> {
     const label = this.requireLabel(labelName);
-    await this.commit([], [`label/${label.label}`], [{ kind: "label_deleted", label }]);
+    const former: Array<[string, unknown]> = [[`former/${label.label}`, [...(this.formerIds(label.label) ?? []), label.id]]];
+    await this.commit(former, [`label/${label.label}`], [{ kind: "label_deleted", label }]);
     return label;
+  }
+
+  /** Ids of the deleted labels named `labelName`, oldest first; undefined when this registry cannot know them all. */
+  private formerIds(labelName: string): number[] | undefined {
+    const ids: unknown = this.db.get(`former/${labelName}`);
+    if (Array.isArray(ids)) return ids.map(Number);
+    return this.db.get(formersKey) === "recorded" ? [] : undefined;
   }
 
   async close(): Promise<void> {
     await this.db.close();
   }
 }
+
+/** "recorded" when every label deleted in this registry left a `former/` key; "unknown" for one from before. */
+const formersKey = "meta/formers";
 
 function columnKey(serviceName: string, columnName: string): string {
   return `${serviceName}\u0000${columnName}`;

@@ -124,11 +124,17 @@ function sides(spec: EdgeFoldSpec, strong: boolean): Side[] {
   return queriedIsTarget(spec) ? [{ table: inTable, v: "to_id", o: "from_id" }] : [{ table: out, v: "from_id", o: "to_id" }];
 }
 
+/** The rows of this label: by name, and by id when a deleted label had the name (or that is unknown). */
+function labelConditions(label: LabelDef): string[] {
+  const byName = `label = ${quoteString(label.label)}`;
+  return label.formerIds !== undefined && label.formerIds.length === 0 ? [byName] : [byName, `label_id = ${label.id}`];
+}
+
 /** A: the op rows of the queried vertices, with the queried end as `_v`, from the strong or the weak tables. */
 export function sourceRows(spec: EdgeFoldSpec, strong: boolean): string {
   const { label } = spec;
   const parts = sides(spec, strong).map((side, index) => {
-    const conditions = [`label = ${quoteString(label.label)}`, `label_id = ${label.id}`];
+    const conditions = labelConditions(label);
     if (spec.vertexIds !== undefined) conditions.push(`${side.v} IN ${list(spec.vertexIds)}`);
     if (spec.to !== undefined) conditions.push(`${side.o} = ${quoteString(spec.to)}`);
     // The second side of an undirected label skips self-loops, which the first side already has.
@@ -361,7 +367,7 @@ export function weakEdgesWithDegreesSql(spec: EdgeFoldSpec): string {
     `maxIf(${k}, ${op} = 'delete') AS _pd, groupUniqArrayIf((${k}, ${ts}, ${o}, ${pk}, ${pv}), ${op} != 'delete') AS _es`;
   let pairs: string;
   if (side !== undefined && more.length === 0) {
-    const conditions = [`label = ${quoteString(spec.label.label)}`, `label_id = ${spec.label.id}`, `${side.v} IN ${list(spec.vertexIds)}`];
+    const conditions = [...labelConditions(spec.label), `${side.v} IN ${list(spec.vertexIds)}`];
     if (spec.to !== undefined) conditions.push(`${side.o} = ${quoteString(spec.to)}`);
     pairs = `SELECT ${side.v} AS _v, ${side.o} AS _o, ${edge("okey", "ts", side.o, "prop_keys", "prop_values", "op")}
     FROM ${side.table} WHERE ${conditions.join(" AND ")} GROUP BY _v, _o`;
@@ -419,7 +425,7 @@ export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>): s
   }
   const tombstones = spec.tombstones ?? { kind: "join" };
   if (tombstones.kind === "join") throw new Error("assertion: a weak scan takes tombstones as constants or checked");
-  const conditions = [`label = ${quoteString(label.label)}`, `label_id = ${label.id}`, `${side.v} IN ${list(spec.vertexIds)}`];
+  const conditions = [...labelConditions(label), `${side.v} IN ${list(spec.vertexIds)}`];
   if (tombstones.kind === "constants") {
     for (const [column, keys] of [[side.v, tombstones.queried], [side.o, tombstones.other]] as const) {
       const key = transformOf(column, keys);
