@@ -155,13 +155,14 @@ export function combineStep(fetches: readonly ParamEdges[]): FetchedEdge[] {
   const includeKeys = new Set<string>();
   const groups = new Map<string, { param: LabelParamPlan; edges: FetchedEdge[] }>();
   for (const { param, edges } of fetches) {
+    const excluding = excluded.has(labelDir(param));
+    const including = included.has(labelDir(param));
     for (const e of edges) {
-      const pairKey = valueKey([e.from, e.to]);
-      if (excluded.has(labelDir(param))) {
-        excludeKeys.add(pairKey);
+      if (excluding) {
+        excludeKeys.add(valueKey([e.from, e.to]));
         continue;
       }
-      if (included.has(labelDir(param))) includeKeys.add(pairKey);
+      if (including) includeKeys.add(valueKey([e.from, e.to]));
       const key = valueKey([e.from, e.label, e.direction, e.to]);
       const group = groups.get(key);
       if (group) group.edges.push(e);
@@ -170,8 +171,10 @@ export function combineStep(fetches: readonly ParamEdges[]): FetchedEdge[] {
   }
   const out: FetchedEdge[] = [];
   for (const { param, edges } of groups.values()) {
-    const pairKey = valueKey([edges[0]?.from, edges[0]?.to]);
-    if (excludeKeys.has(pairKey) && !includeKeys.has(pairKey)) continue;
+    if (excludeKeys.size > 0) {
+      const pairKey = valueKey([edges[0]?.from, edges[0]?.to]);
+      if (excludeKeys.has(pairKey) && !includeKeys.has(pairKey)) continue;
+    }
     for (const e of applyDuplicatePolicy(param, edges)) if (e.score >= param.threshold) out.push(e);
   }
   return out;
