@@ -5,6 +5,8 @@
  * turns in ten slices of that time; beside, in the same run:
  * - edgeflow: `parseGetEdges` + `executeGetEdges` with the `ClickHouseFetcher`, which is what
  *   `POST /graphs/getEdges` runs (body parsed from JSON text, answer stringified), minus the socket;
+ *   reads that wait for the engine share statements (src/store/graph/read-batch.ts), as in the
+ *   server; and, for the record, the same with every request reading alone;
  * - hand-written SQL on the same engine and tables (our overhead): `weak_edges_out FINAL`, one
  *   statement per step, `from_id IN (...)` and `LIMIT 10 BY from_id` past the first step, with
  *   each scanned vertex's degree as a window count (the query answers degrees: S2Graph's
@@ -225,6 +227,7 @@ function tallied(store: Store, tally: Map<string, Tally>): Store {
   return {
     engine: store.engine,
     database: store.database,
+    parallelism: store.parallelism,
     serverVersion: () => store.serverVersion(),
     serverInfo: () => store.serverInfo(),
     ping: () => store.ping(),
@@ -420,12 +423,13 @@ interface ShapeFigures {
   edgeflow: RunFigures;
   hand: RunFigures;
   handEdgesOnly: RunFigures;
+  edgeflowAlone: RunFigures;
   pg: RunFigures | null;
   same: boolean;
 }
 
 async function benchShape(
-  shape: Shape, g: Graph, seconds: number, readers: { edgeflow: Reader; hand: Reader; handEdgesOnly: Reader; pg: Reader | null }, log: (line: string) => void,
+  shape: Shape, g: Graph, seconds: number, readers: { edgeflow: Reader; edgeflowAlone: Reader; hand: Reader; handEdgesOnly: Reader; pg: Reader | null }, log: (line: string) => void,
 ): Promise<ShapeFigures> {
   const random = seededRandom(11);
   for (let i = 0; i < 10; i++) {
@@ -441,13 +445,16 @@ async function benchShape(
   const anchor = s2graph[shape.name];
   log(`  ${shape.name}: same (from, to) edges for source ${source}: ${same ? "yes" : "NO"} (${new Set(e).size} edgeflow, ${new Set(h).size} hand${pgSame === null ? "" : `; PostgreSQL ${pgSame ? "same" : "DIFFERENT"}`})` +
     (anchor ? `   [S2Graph: ${fmt(anchor.qps)} q/s at ${anchor.ms} ms]` : ""));
-  const [edgeflow, hand, handEdgesOnly] = (await runInterleaved([readers.edgeflow, readers.hand, readers.handEdgesOnly], shape, g.n, seconds, 1)) as [RunFigures, RunFigures, RunFigures];
+  const [edgeflow, hand, handEdgesOnly, edgeflowAlone] = (await runInterleaved(
+    [readers.edgeflow, readers.hand, readers.handEdgesOnly, readers.edgeflowAlone], shape, g.n, seconds, 1,
+  )) as [RunFigures, RunFigures, RunFigures, RunFigures];
   const pg = readers.pg ? await runFor(readers.pg, shape, g.n, seconds, 1) : null;
   log(runLine("hand SQL", hand) + "   (edges and degrees: the query's answer)");
   log(runLine("hand, edges only", handEdgesOnly) + `   (no degrees; edgeflow/this ${ratioText(edgeflow.qps / handEdgesOnly.qps)})`);
   log(runLine("edgeflow", edgeflow, hand) + " (goal >= 0.83)" + (shape.limits.length === 1 ? `; p99 goal <= 20 ms` : ""));
+  log(runLine("edgeflow, alone", edgeflowAlone, hand) + " (every request its own statements: no shared reads)");
   if (pg) log(runLine("PostgreSQL", pg, hand) + `; edgeflow/PostgreSQL ${ratioText(edgeflow.qps / pg.qps)}`);
-  return { edgeflow, hand, handEdgesOnly, pg, same };
+  return { edgeflow, hand, handEdgesOnly, edgeflowAlone, pg, same };
 }
 
 export async function main(opts: { smoke?: boolean; log?: (line: string) => void } = {}): Promise<Record<string, number | boolean | null>> {
@@ -477,7 +484,11 @@ export async function main(opts: { smoke?: boolean; log?: (line: string) => void
     log(`  load: chDB graph insert ${loadSeconds.toFixed(2)} s (${fmt((n * d) / loadSeconds)} edges/s), OPTIMIZE weak_edges_out FINAL ${optimizeSeconds.toFixed(2)} s, ${settled ? "background merges done" : "merges still running"} after ${settleSeconds.toFixed(2)} s more`);
     pg = await openPgPeer(g, log);
     if (pg) log(`  PostgreSQL ${pg.version}: COPY + index + VACUUM ANALYZE ${pg.loadSeconds.toFixed(2)} s; Bun.SQL, ${callers} connections (chDB runs one statement per session, on ${os.availableParallelism()} cores; PostgreSQL one per connection)`);
-    const readers = { edgeflow: edgeflowReader(graph), hand: handReader(store, true), handEdgesOnly: handReader(store, false), pg: pg ? pgReader(pg.sql) : null };
+    // The same engine with reads never shared: what one statement per request costs.
+    const alone = createGraphStore(store, { schema: { label: lookup.label }, readsInFlightMax: Number.MAX_SAFE_INTEGER });
+    const readers = {
+      edgeflow: edgeflowReader(graph), edgeflowAlone: edgeflowReader(alone), hand: handReader(store, true), handEdgesOnly: handReader(store, false), pg: pg ? pgReader(pg.sql) : null,
+    };
     const figures: Record<string, number | boolean | null> = { edges: n * d, loadSeconds };
     for (const shape of shapes) {
       const f = await benchShape(shape, g, seconds, readers, log);
@@ -493,6 +504,7 @@ export async function main(opts: { smoke?: boolean; log?: (line: string) => void
         [`${key}.edgeflowQps`]: f.edgeflow.qps, [`${key}.edgeflowP50Ms`]: f.edgeflow.p50Ms, [`${key}.edgeflowP99Ms`]: f.edgeflow.p99Ms,
         [`${key}.handQps`]: f.hand.qps, [`${key}.handP50Ms`]: f.hand.p50Ms, [`${key}.handP99Ms`]: f.hand.p99Ms,
         [`${key}.handEdgesOnlyQps`]: f.handEdgesOnly.qps, [`${key}.ratioEdgesOnly`]: f.edgeflow.qps / f.handEdgesOnly.qps,
+        [`${key}.edgeflowAloneQps`]: f.edgeflowAlone.qps, [`${key}.ratioAlone`]: f.edgeflowAlone.qps / f.hand.qps,
         [`${key}.pgQps`]: f.pg?.qps ?? null, [`${key}.pgP99Ms`]: f.pg?.p99Ms ?? null,
         [`${key}.ratio`]: f.edgeflow.qps / f.hand.qps, [`${key}.same`]: f.same,
       });

@@ -122,6 +122,10 @@ export class ChdbStore implements Store {
     this.database = options.database;
   }
 
+  get parallelism(): number {
+    return this.host.slots.length;
+  }
+
   static async open(options: ChdbEngineOptions): Promise<ChdbStore> {
     assertPlainIdentifier(options.database, "database name");
     const store = new ChdbStore(acquireHost(options.dataDir, options.queueDepthMax, options.sessions), options);

@@ -99,6 +99,7 @@ async function readCapped(stream: Readable, bytesMax: number, engineOperation: S
 export class RemoteStore implements Store {
   readonly engine = "clickhouse" as const;
   readonly database: string;
+  readonly parallelism: number;
   private readonly client: ClickHouseClient;
   private prepared: Promise<Prepared> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -107,6 +108,7 @@ export class RemoteStore implements Store {
   constructor(private readonly options: RemoteEngineOptions) {
     assertPlainIdentifier(options.database, "database name");
     this.database = options.database;
+    this.parallelism = options.maxOpenConnections;
     this.client = createClient({
       url: parseUrl(options.url),
       username: options.username,

@@ -67,6 +67,8 @@ export interface Store {
   readonly engine: StoreEngine;
   /** The database unqualified table names resolve to. */
   readonly database: string;
+  /** Statements the engine runs at once: chDB's sessions; a remote server: the client's connections. */
+  readonly parallelism: number;
   /** The server's version string (probed once, then cached). */
   serverVersion(): Promise<string>;
   /** Version, parsed features and known settings (probed once, then cached). */

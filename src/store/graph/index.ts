@@ -30,6 +30,9 @@
  * count a replayed row twice, and where the engine has `insert_deduplication_token` the sink's
  * token drops a retried chunk before it is stored.
  *
+ * Adjacency reads run at most the engine's `parallelism` at once; reads that wait for one to
+ * finish share a statement when they differ only in their vertices (read-batch.ts).
+ *
  * Errors are `EdgeflowError`s from the store: "unavailable"/"timeout"/"overloaded" are
  * retriable, "invalid" means the data or query will never succeed as sent.
  */
@@ -38,8 +41,9 @@ import { quoteString } from "../quote.ts";
 import type { Store, StoreFeatures } from "../types.ts";
 import { syncLabelViews } from "./label-views.ts";
 import {
-  readDegrees, readEdges, readEdgesWithDegrees, readQuarantine, readVertices, tombstoneConstantsMaxDefault, tombstoneReads, type TombstoneReads,
+  readDegrees, readEdges, readEdgesWithDegrees, readQuarantine, readVertices, tombstoneConstantsMaxDefault, tombstoneReads, vertexIdsMax, type TombstoneReads,
 } from "./reads.ts";
+import { ReadBatcher } from "./read-batch.ts";
 import { deleteMarksView, schemaStatements } from "./schema.ts";
 import type {
   DegreeRow, DegreesQuery, EdgeRow, EdgesQuery, EdgesWithDegrees, GraphQuarantineRecord, GraphSinkRow, GraphStore, GraphStoreOptions,
@@ -55,12 +59,17 @@ export { edgeOpRank, vertexOpRank, orderKey } from "./order-key.ts";
 export { sqlType, type TypeMode } from "./typed.ts";
 export { tableNames } from "./schema.ts";
 
+/** Adjacency reads that may wait for the store at once; past this, a read fails as "overloaded". */
+const readsWaitingMax = 10_000;
+
 class ClickHouseGraphStore implements GraphStore {
   private schemaReady: Promise<StoreFeatures> | undefined;
   private readonly writer: GraphWriter;
   private readonly now: () => number;
   /** Shared by every read of this instance: the scopes seen to hold tombstones (a hint, see reads.ts). */
   private readonly tombstones: TombstoneReads;
+  /** Adjacency reads, at most the engine's parallelism at once; those that wait share statements. */
+  private readonly batcher: ReadBatcher;
 
   constructor(
     private readonly store: Store,
@@ -69,6 +78,7 @@ class ClickHouseGraphStore implements GraphStore {
     this.now = options.now ?? Date.now;
     this.tombstones = tombstoneReads(options.tombstoneConstantsMax ?? tombstoneConstantsMaxDefault);
     this.writer = new GraphWriter({ store, options, features: () => this.ready() });
+    this.batcher = new ReadBatcher({ inFlightMax: options.readsInFlightMax ?? store.parallelism, vertexIdsMax, waitingMax: readsWaitingMax });
   }
 
   /** The schema, once; a failure (e.g. the server is down) is forgotten so the next call tries again. */
@@ -109,7 +119,8 @@ class ClickHouseGraphStore implements GraphStore {
 
   async edges(query: EdgesQuery): Promise<EdgeRow[]> {
     const features = await this.ready();
-    return readEdges(this.store, query, this.tombstones, features);
+    const read = async (q: EdgesQuery): Promise<EdgesWithDegrees> => ({ edges: await readEdges(this.store, q, this.tombstones, features), degrees: [] });
+    return (await this.batcher.run("edges", query, read)).edges;
   }
 
   async degrees(query: DegreesQuery): Promise<DegreeRow[]> {
@@ -119,7 +130,7 @@ class ClickHouseGraphStore implements GraphStore {
 
   async edgesWithDegrees(query: EdgesQuery): Promise<EdgesWithDegrees> {
     const features = await this.ready();
-    return readEdgesWithDegrees(this.store, query, this.tombstones, features);
+    return this.batcher.run("edges+degrees", query, (q) => readEdgesWithDegrees(this.store, q, this.tombstones, features));
   }
 
   async vertices(query: VerticesQuery): Promise<VertexRow[]> {

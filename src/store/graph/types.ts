@@ -48,6 +48,11 @@ export interface GraphStoreOptions {
   tombstoneConstantsMax?: number;
   /** Wall clock in ms, for `received_ms`. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Adjacency reads run at once; reads that wait for one to finish share a statement
+   * (read-batch.ts). Default: the store's `parallelism`.
+   */
+  readsInFlightMax?: number;
 }
 
 export interface EdgesQuery {
