@@ -201,6 +201,38 @@ for (const engine of engines) {
       expect(await readCounted(another, [1], later)).toBe(3);
     });
 
+    test(`graph: ${engine}: weak: edges of equal timestamps follow the index order by typed \`to\`, also where a page ends among them`, async () => {
+      const a = track(label({ consistency: "weak" }));
+      const b = new MutationBuilder(`tie${a.id}_`);
+      // At ts 5, targets whose text order is not their number order, and a multi-edge to 10.
+      const m = [
+        b.edge("insert", 7, a.label, 1, 3), b.edge("insert", 5, a.label, 1, 9), b.edge("insert", 5, a.label, 1, 10), b.edge("insert", 5, a.label, 1, 100),
+        b.edge("insert", 5, a.label, 1, 10), b.edge("insert", 5, a.label, 1, -2), b.edge("insert", 4, a.label, 1, 1), b.edge("insert", 6, a.label, 2, 8),
+      ];
+      await fx.graph.writeMutations(sinkRows(m), `tie${a.id}`);
+      const statements: string[] = [];
+      const counting = new Proxy(fx.store, {
+        get(target, key) {
+          if (key === "query") return (sql: string) => (statements.push(sql), target.query(sql));
+          const value: unknown = Reflect.get(target, key);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const graph = createGraphStore(counting, { schema: fx.registry });
+      await graph.ensureSchema();
+      // The index order: newest first, then `to` descending as a number (the reference orders ties by stored text).
+      const expected = referenceAdjacency(a, "out", [1, 2], m, [...allLabels]).sort((x, y) => Number(x.from) - Number(y.from) || y.ts - x.ts || Number(y.to) - Number(x.to));
+      expect(expected.filter((e) => e.from === 1).map((e) => e.to)).toEqual([3, 100, 10, 10, 9, -2, 1]);
+      const scans = (await fx.store.serverInfo()).features.windowFunctions;
+      for (const [limit, offset, statementCount] of [[1, 0, 1], [2, 0, 2], [6, 0, 1], [7, 0, 1], [20, 0, 1], [3, 1, 2], [1, 2, 2], [2, 4, 1], [5, 1, 1]] as const) {
+        statements.length = 0;
+        const page = (v: number) => expected.filter((e) => e.from === v).slice(offset, offset + limit);
+        expect(await graph.edges({ label: a, direction: "out", vertexIds: [1, 2], limit, offset, orderBy: ["_timestamp", "_to"] })).toEqual([...page(1), ...page(2)]);
+        // One statement, or two where the page ends among the edges of ts 5 (then ordered in SQL).
+        if (scans) expect([limit, offset, statements.length]).toEqual([limit, offset, statementCount]);
+      }
+    });
+
     test(`graph: ${engine}: weak: replayed rows are read once, also when they fill a page`, async () => {
       const a = track(label({ consistency: "weak" }));
       const b = new MutationBuilder(`wrp${a.id}_`);
