@@ -53,7 +53,7 @@
 import type { ColumnDef, DataType, Direction, LabelDef, PropDef } from "../../lib/index.ts";
 import { quoteIdentifier, quoteString } from "../quote.ts";
 import { columnScope, deleteMarkScope, labelScope, scopeKey, tableNames, vertexKeyPrefix } from "./schema.ts";
-import { defaultLiteral, isNumericType, narrow, parseText, type TypeMode } from "./typed.ts";
+import { defaultLiteral, endTypes, isNumericType, narrow, parseText, type TypeMode } from "./typed.ts";
 
 /**
  * Where the deleteAll tombstones of the edges' ends come from: joined from the table (any
@@ -274,9 +274,7 @@ interface WriteEnds {
  */
 function typedProjection(source: string, spec: EdgeFoldSpec, values: readonly string[], ends: WriteEnds = { wk: "_wk", wts: "_wts" }): string {
   const { label, mode } = spec;
-  const target = queriedIsTarget(spec);
-  const vType: DataType = target ? label.tgtColumnType : label.srcColumnType;
-  const oType: DataType = target ? label.srcColumnType : label.tgtColumnType;
+  const { queried: vType, other: oType } = endTypes(label, spec.direction);
   const columns = [
     "_v", ends.o === undefined ? "_o" : `${ends.o} AS _o`, ends.wk === "_wk" ? "_wk" : `${ends.wk} AS _wk`, ...(ends.extra ?? []),
     `${narrow(parseText("_v", vType), vType, mode)} AS ${quoteIdentifier("from")}`,
@@ -432,11 +430,8 @@ export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>): s
       if (key !== undefined) conditions.push(`okey > ${key}`);
     }
   }
-  const target = queriedIsTarget(spec);
-  const ends: Array<[string, string, DataType]> = [
-    ["from", side.v, target ? label.tgtColumnType : label.srcColumnType],
-    ["to", side.o, target ? label.srcColumnType : label.tgtColumnType],
-  ];
+  const types = endTypes(label, spec.direction);
+  const ends: Array<[string, string, DataType]> = [["from", side.v, types.queried], ["to", side.o, types.other]];
   const columns = [
     `${side.v} AS _v`, `${side.o} AS _o`, "okey AS _wk", `uniqExact(okey) OVER (PARTITION BY ${side.v}) AS _deg`,
     ...ends.filter(([name]) => ordered.has(name)).map(([name, column, type]) => `${narrow(parseText(column, type), type, "read")} AS ${quoteIdentifier(name)}`),
@@ -444,7 +439,7 @@ export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>): s
     ...label.props.filter((prop) => ordered.has(prop.name)).map((prop) =>
       `if(has(prop_keys, ${quoteString(prop.name)}), ${parseText(`prop_values[indexOf(prop_keys, ${quoteString(prop.name)})]`, prop.dataType)}, ${defaultLiteral(prop)}) AS ${quoteIdentifier(prop.name)}`),
     "prop_keys AS _pk", "prop_values AS _pv",
-    `${firstKey([...queriedKeys([deleteMarkScope(label.id, target ? "in" : "out")], spec.vertexIds), ...(tombstones.kind === "checked" ? tombstoneCheckKeys(spec) : [])])} AS _tc`,
+    `${firstKey([...queriedKeys([deleteMarkScope(label.id, queriedIsTarget(spec) ? "in" : "out")], spec.vertexIds), ...(tombstones.kind === "checked" ? tombstoneCheckKeys(spec) : [])])} AS _tc`,
   ];
   return `SELECT ${columns.join(",\n    ")}\n  FROM ${side.table}\n  WHERE ${conditions.join(" AND ")}`;
 }

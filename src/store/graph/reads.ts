@@ -19,7 +19,7 @@ import {
 } from "./fold-sql.ts";
 import { compareBytes, deleteRank, rankOf } from "./order-key.ts";
 import { tableNames } from "./schema.ts";
-import { idText, idValue, isIntegerType, resultValue, storedValue } from "./typed.ts";
+import { endTypes, idText, idValue, isIntegerType, resultValue, storedValue } from "./typed.ts";
 import type {
   DegreeRow, DegreesQuery, EdgeRow, EdgesQuery, EdgesWithDegrees, QuarantineQuery, QuarantineRow, VertexRow, VerticesQuery,
 } from "./types.ts";
@@ -135,12 +135,6 @@ function orderOf(query: EdgesQuery, last: readonly string[] = ["_o", "_wk DESC"]
   // Each ORDER BY item costs a read ~0.2 ms to plan (chDB), so the newest-first tiebreak is not repeated.
   const newest = "`timestamp` DESC";
   return [...columns, ...(columns.includes(newest) ? [] : [newest]), ...last];
-}
-
-/** The column type of the end a read does not query (the edges' `to`). */
-function otherEndType(query: EdgesQuery): DataType {
-  const { label } = query;
-  return query.direction === "in" && label.isDirected ? label.srcColumnType : label.tgtColumnType;
 }
 
 /**
@@ -289,7 +283,7 @@ function scans(query: EdgesQuery, features: ReadFeatures): boolean {
  */
 async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads): Promise<Row[] | undefined> {
   const names = orderNames(query);
-  if (names.at(-1) === "to" && isIntegerType(otherEndType(query))) {
+  if (names.at(-1) === "to" && isIntegerType(endTypes(query.label, query.direction).other)) {
     const rows = await scanRows(store, query, reads, names.slice(0, -1));
     if (rows !== "tie at the page end") return rows;
   }
@@ -324,7 +318,7 @@ LIMIT ${tieGroup === undefined ? page : page + 1} BY _v`;
   if (rows.some((row) => isDeleteMarkHit(row._tc) || rankOf(String(row._wk)) === deleteRank)) return undefined;
   const deduplicated = withoutReplays(rows, tieGroup === undefined ? page : page + 1);
   if (deduplicated === undefined) return undefined;
-  const kept = tieGroup === undefined ? deduplicated : sortedTies(deduplicated, page, tieGroup, otherEndType(query));
+  const kept = tieGroup === undefined ? deduplicated : sortedTies(deduplicated, page, tieGroup, endTypes(query.label, query.direction).other);
   if (kept === undefined) return "tie at the page end";
   // The props come as the stored arrays: typed here, as the fold types them in SQL.
   for (const row of kept) {
@@ -365,9 +359,7 @@ function emptyIsExact(query: EdgesQuery): boolean {
 
 function edgeRowOf(query: EdgesQuery, row: Row): EdgeRow {
   const { label, direction } = query;
-  const queriedIsTarget = direction === "in" && label.isDirected;
-  const vType = queriedIsTarget ? label.tgtColumnType : label.srcColumnType;
-  const oType = queriedIsTarget ? label.srcColumnType : label.tgtColumnType;
+  const { queried: vType, other: oType } = endTypes(label, direction);
   const props: Record<string, PropValue> = {};
   for (const prop of label.props) props[prop.name] = resultValue(row[prop.name], prop.dataType);
   return { label: label.label, direction, from: idValue(String(row._v), vType), to: idValue(String(row._o), oType), ts: Number(row.timestamp), props };

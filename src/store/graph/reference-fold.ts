@@ -24,7 +24,7 @@
 import type { ColumnDef, Direction, EdgeMutation, LabelDef, Mutation, PropDef, PropValue, VertexMutation } from "../../lib/index.ts";
 import { valueText } from "./encode.ts";
 import { compareBytes, orderKey } from "./order-key.ts";
-import { idValue, isIntegerType, isNumericType } from "./typed.ts";
+import { endTypes, idValue, isIntegerType, isNumericType } from "./typed.ts";
 import type { EdgeRow, VertexRow } from "./types.ts";
 
 /** A live edge of a label in stored form: ids as text, `key` the okey of its latest write. */
@@ -204,8 +204,7 @@ export function referenceAdjacency(
     }
   }
   rows.sort((a, b) => compareBytes(a.v, b.v) || b.edge.ts - a.edge.ts || compareBytes(a.o, b.o) || compareBytes(b.edge.key, a.edge.key));
-  const vType = queriedIsTarget ? label.tgtColumnType : label.srcColumnType;
-  const oType = queriedIsTarget ? label.srcColumnType : label.tgtColumnType;
+  const { queried: vType, other: oType } = endTypes(label, direction);
   return rows.map(({ v, o, edge }) => ({
     label: label.label, direction, from: idValue(v, vType), to: idValue(o, oType), ts: edge.ts, props: edge.props,
   }));

@@ -12,7 +12,7 @@
  * Results: Int64 arrives as a decimal string (the store quotes 64-bit integers on both engines)
  * and becomes a number when it is a safe integer, else stays a string, as src/lib does for longs.
  */
-import { EdgeflowError, type DataType, type PropDef, type PropValue } from "../../lib/index.ts";
+import { EdgeflowError, type DataType, type Direction, type LabelDef, type PropDef, type PropValue } from "../../lib/index.ts";
 import { quoteString } from "../quote.ts";
 import { valueText } from "./encode.ts";
 
@@ -25,6 +25,16 @@ const analystTypes: Record<DataType, string> = {
   long: "Int64", integer: "Int32", short: "Int16", byte: "Int8",
   float: "Float32", double: "Float64", boolean: "UInt8", string: "String",
 };
+
+/**
+ * The column types of a read's ends: the queried vertex's and the other end's. An "in" read of
+ * a directed label queries the edges' targets; every other read queries their sources.
+ */
+export function endTypes(label: LabelDef, direction: Direction): { queried: DataType; other: DataType } {
+  return direction === "in" && label.isDirected
+    ? { queried: label.tgtColumnType, other: label.srcColumnType }
+    : { queried: label.srcColumnType, other: label.tgtColumnType };
+}
 
 export function isIntegerType(dataType: DataType): boolean {
   return integerTypes.has(dataType);
