@@ -16,7 +16,9 @@ const rows = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ tim
 describe("mutation endpoints under disk faults", () => {
   test("faults: a failed fsync answers 503, acknowledges nothing after it, and /readyz says why", async () => {
     const fs = new FaultFileLayer();
-    const ef = await openTestEdgeflow({}, { walFileLayer: fs });
+    // The sink's next checkpoint fails on the failed log and stops it; until then it must wait
+    // without holding the event loop (it once spun through microtasks until that checkpoint).
+    const ef = await openTestEdgeflow({}, { walFileLayer: fs, sinkOptions: { checkpointDelayMs: 3_000 } });
     await call(ef, "POST", "/graphs/createService", { body: { serviceName: "f" } });
     await call(ef, "POST", "/graphs/createLabel", { body: label });
     expect((await call(ef, "POST", "/graphs/edges/insertWithWait", { body: rows(3) })).status).toBe(200);
@@ -26,6 +28,8 @@ describe("mutation endpoints under disk faults", () => {
     expect(failed.body.code).toBe("wal_failed");
     // The disk is fine again, but the log stays failed until a restart: no ack after a failed fsync.
     fs.clearFaults();
+    // A short timer fires long before that checkpoint: the sink has not stopped yet.
+    expect(await new Promise((resolve) => setTimeout(() => resolve(ef.pipeline.health().state), 5))).not.toBe("stopped");
     const after = await call(ef, "POST", "/v1/mutate?wait=async", { rawBody: JSON.stringify(rows(1, 20)[0]) });
     expect(after.status).toBe(503);
     const ready = await call(ef, "GET", "/readyz", { token: null });

@@ -36,6 +36,16 @@ import type { Wal, WalCursor, WalRecord } from "../../wal/index.ts";
 import { quarantineRecord, type QuarantineRecord } from "../ingest/index.ts";
 import type { SinkObserver } from "./metrics.ts";
 
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
 export interface SinkRow {
   seq: number;
   mutation: Mutation;
@@ -261,7 +271,9 @@ abstract class LogPump<Row> {
         resolve();
       };
     });
-    await Promise.race([cursor.wait({ timeoutMs: ms, signal: controller.signal }).catch(() => false), woken]);
+    // A failed log refuses to wait at once: then sleep on a timer, or the loop would spin through
+    // microtasks without a turn of the event loop (it held the loop until a checkpoint failed, ~5 s).
+    await Promise.race([cursor.wait({ timeoutMs: ms, signal: controller.signal }).catch(() => delay(ms, controller.signal)), woken]);
     controller.abort();
     this.wake = undefined;
   }
