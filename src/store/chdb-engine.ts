@@ -113,6 +113,7 @@ export interface ChdbEngineOptions {
 export class ChdbStore implements Store {
   readonly engine = "chdb" as const;
   readonly database: string;
+  readonly parallelism: number;
   private closed = false;
 
   private constructor(
@@ -120,10 +121,7 @@ export class ChdbStore implements Store {
     private readonly options: ChdbEngineOptions,
   ) {
     this.database = options.database;
-  }
-
-  get parallelism(): number {
-    return this.host.slots.length;
+    this.parallelism = host.slots.length;
   }
 
   static async open(options: ChdbEngineOptions): Promise<ChdbStore> {
