@@ -50,6 +50,17 @@ export async function openGraph(engine: StoreEngine, prefix: string, options: Pa
   };
 }
 
+/** `store` with the text of every `query` it runs pushed onto `statements` (for counting a read's statements). */
+export function countingStore(store: Store, statements: string[]): Store {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === "query") return (sql: string) => (statements.push(sql), target.query(sql));
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Sink rows with sequence numbers from `firstSeq`. */
 export function sinkRows(mutations: readonly Mutation[], firstSeq = 1): GraphSinkRow[] {
   return mutations.map((mutation, i) => ({ seq: firstSeq + i, mutation }));

@@ -8,7 +8,7 @@ import type { LabelDef, Mutation, PropValue } from "../../src/lib/index.ts";
 import { referenceAdjacency } from "../../src/store/graph/reference-fold.ts";
 import { MutationBuilder, testLabel } from "../../src/store/graph/test-fixtures.ts";
 import { createGraphStore, type EdgesQuery, type Store } from "../../src/store/index.ts";
-import { engines, nextLabelId, openGraph, sinkRows, type GraphFixture } from "./graph-harness.ts";
+import { countingStore, engines, nextLabelId, openGraph, sinkRows, type GraphFixture } from "./graph-harness.ts";
 
 setDefaultTimeout(30_000);
 
@@ -36,13 +36,7 @@ for (const engine of engines) {
       // A pair delete and a deleteAll, so some batches take the exact slower paths.
       mutations.push(b.edge("delete", 1_000, weak.label, 3, 100 + ((3 * 7) % 13)), b.deleteAll(1_000, strong.label, 5, "out"));
       await fx.graph.writeMutations(sinkRows(mutations), `rb${id}`);
-      counting = new Proxy(fx.store, {
-        get(target, key) {
-          if (key === "query") return (sql: string) => (statements.push(sql), target.query(sql));
-          const value: unknown = Reflect.get(target, key);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      });
+      counting = countingStore(fx.store, statements);
     }, 60_000);
 
     afterAll(async () => {

@@ -10,7 +10,7 @@ import { referenceAdjacency, referenceVertices } from "../../src/store/graph/ref
 import { defaultLiteral, narrow, parseText, resultValue, storedValue } from "../../src/store/graph/typed.ts";
 import { MutationBuilder, testColumn, testLabel } from "../../src/store/graph/test-fixtures.ts";
 import { createGraphStore, quoteIdentifier, quoteString, type EdgeRow, type GraphStore } from "../../src/store/index.ts";
-import { engines, nextLabelId, openGraph, sinkRows, writeScrambled, type GraphFixture } from "./graph-harness.ts";
+import { countingStore, engines, nextLabelId, openGraph, sinkRows, writeScrambled, type GraphFixture } from "./graph-harness.ts";
 
 // Each case runs on both engines; a loaded machine makes them slow, not wrong.
 setDefaultTimeout(30_000);
@@ -164,13 +164,7 @@ for (const engine of engines) {
       ];
       await writeScrambled(fx.graph, m, a.id);
       const statements: string[] = [];
-      const counting = new Proxy(fx.store, {
-        get(target, key) {
-          if (key === "query") return (sql: string) => (statements.push(sql), target.query(sql));
-          const value: unknown = Reflect.get(target, key);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      });
+      const counting = countingStore(fx.store, statements);
       const scans = (await fx.store.serverInfo()).features.windowFunctions;
       expect(scans).toBe(engine === "chdb");
       const readCounted = async (graph: GraphStore, ids: number[], mutations: Mutation[]): Promise<number> => {
@@ -211,13 +205,7 @@ for (const engine of engines) {
       ];
       await fx.graph.writeMutations(sinkRows(m), `tie${a.id}`);
       const statements: string[] = [];
-      const counting = new Proxy(fx.store, {
-        get(target, key) {
-          if (key === "query") return (sql: string) => (statements.push(sql), target.query(sql));
-          const value: unknown = Reflect.get(target, key);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      });
+      const counting = countingStore(fx.store, statements);
       const graph = createGraphStore(counting, { schema: fx.registry });
       await graph.ensureSchema();
       // The index order: newest first, then `to` descending as a number (the reference orders ties by stored text).

@@ -52,7 +52,7 @@
  */
 import type { ColumnDef, DataType, Direction, LabelDef, PropDef } from "../../lib/index.ts";
 import { quoteIdentifier, quoteString } from "../quote.ts";
-import { columnScope, deleteMarkScope, labelScope, scopeKey, tableNames, vertexKeyPrefix } from "./schema.ts";
+import { columnScope, deleteMarkScope, isDeleteMarkKey, labelScope, scopeKey, tableNames, vertexKeyPrefix } from "./schema.ts";
 import { defaultLiteral, endTypes, isNumericType, narrow, parseText, type TypeMode } from "./typed.ts";
 
 /**
@@ -199,9 +199,9 @@ export function isTombstoneHit(tc: unknown): boolean {
   return typeof tc === "string" && tc !== "" && !isDeleteMarkHit(tc);
 }
 
-/** Whether a `_tc` is a delete mark's key (`S<tab><scope>` or `V<tab><scope><tab><vertex>`, of a `W:` scope). */
+/** Whether a `_tc` is a delete mark's key. */
 export function isDeleteMarkHit(tc: unknown): boolean {
-  return typeof tc === "string" && tc.startsWith(deleteMarkScope(0, "out").slice(0, 2), 2);
+  return typeof tc === "string" && isDeleteMarkKey(tc);
 }
 
 /**

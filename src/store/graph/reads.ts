@@ -283,8 +283,9 @@ function scans(query: EdgesQuery, features: ReadFeatures): boolean {
  */
 async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads): Promise<Row[] | undefined> {
   const names = orderNames(query);
-  if (names.at(-1) === "to" && isIntegerType(endTypes(query.label, query.direction).other)) {
-    const rows = await scanRows(store, query, reads, names.slice(0, -1));
+  const toType = endTypes(query.label, query.direction).other;
+  if (names.at(-1) === "to" && isIntegerType(toType)) {
+    const rows = await scanRows(store, query, reads, { group: names.slice(0, -1), toType });
     if (rows !== "tie at the page end") return rows;
   }
   const rows = await scanRows(store, query, reads);
@@ -293,32 +294,32 @@ async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads):
 }
 
 /**
- * The scan's rows. With `tieGroup` (the order columns before a last, integer `to`), ORDER BY
- * leaves `to` out and the rows of equal `tieGroup` values are sorted by it here: typing `to`
+ * The scan's rows. With `ties` (`group`: the order columns before a last, integer `to`), ORDER
+ * BY leaves `to` out and the rows of equal `group` values are sorted by it here: typing `to`
  * in SQL to order by it cost ~0.35 ms a read (chDB, 1-step limit 100). One row more a vertex
  * shows whether the page ends inside such a group; then which rows make the page depends on
  * `to`, and the answer is "tie at the page end" (the caller reads again, ordered in SQL).
  */
 async function scanRows(
-  store: Store, query: EdgesQuery, reads: TombstoneReads, tieGroup?: readonly string[],
+  store: Store, query: EdgesQuery, reads: TombstoneReads, ties?: { group: readonly string[]; toType: DataType },
 ): Promise<Row[] | undefined | "tie at the page end"> {
   const { limit, offset } = pageOf(query);
   const page = offset + limit;
   const spec = foldSpec(query);
-  const ordered = tieGroup === undefined ? query : { ...query, orderBy: (query.orderBy ?? []).slice(0, -1) };
+  const ordered = ties === undefined ? query : { ...query, orderBy: (query.orderBy ?? []).slice(0, -1) };
   // Typed columns only for what ORDER BY names (`orderColumns`); the rest is typed here.
   const typed = new Set(orderNames(ordered));
   const sqlOf = (tombstones: TombstoneSource): string => `${weakScanSql({ ...spec, tombstones }, typed)}
-ORDER BY _v, ${orderOf(ordered, tieGroup === undefined ? ["_o", "_wk DESC"] : ["_wk DESC"]).join(", ")}
-LIMIT ${tieGroup === undefined ? page : page + 1} BY _v`;
+ORDER BY _v, ${orderOf(ordered, ties === undefined ? ["_o", "_wk DESC"] : ["_wk DESC"]).join(", ")}
+LIMIT ${ties === undefined ? page : page + 1} BY _v`;
   // A scan has no filter, so its empty answer is exact.
   const rows = await readWithTombstones<Row>(store, spec, reads, sqlOf, { emptyIsExact: true, joinable: false });
   if (rows === undefined) return undefined;
   // A pair delete among the rows (its mark, or the row itself, should a mark be missing): fold.
   if (rows.some((row) => isDeleteMarkHit(row._tc) || rankOf(String(row._wk)) === deleteRank)) return undefined;
-  const deduplicated = withoutReplays(rows, tieGroup === undefined ? page : page + 1);
+  const deduplicated = withoutReplays(rows, ties === undefined ? page : page + 1);
   if (deduplicated === undefined) return undefined;
-  const kept = tieGroup === undefined ? deduplicated : sortedTies(deduplicated, page, tieGroup, endTypes(query.label, query.direction).other);
+  const kept = ties === undefined ? deduplicated : sortedTies(deduplicated, page, ties.group, ties.toType);
   if (kept === undefined) return "tie at the page end";
   // The props come as the stored arrays: typed here, as the fold types them in SQL.
   for (const row of kept) {

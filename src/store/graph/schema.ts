@@ -165,10 +165,13 @@ function tombstoneKeysSql(scope: string, vertex: string): string {
   return `arrayJoin(${keysOfSql(scope, vertex)})`;
 }
 
+/** How every delete-mark scope begins; no tombstone scope does (`L:`, `C:`). */
+const deleteMarkScopePrefix = "W:";
+
 /** The delete-mark scope of a weak pair delete's source and target, from its row's `label_id`. */
 const markScopeSql = {
-  out: "concat('W:', toString(label_id), ':out')",
-  in: "concat('W:', toString(label_id), ':in')",
+  out: `concat('${deleteMarkScopePrefix}', toString(label_id), ':out')`,
+  in: `concat('${deleteMarkScopePrefix}', toString(label_id), ':in')`,
 };
 
 /** The marks of the weak pair deletes among `source`'s rows (it has `label_id`, `from_id`, `to_id`). */
@@ -231,7 +234,12 @@ export function deleteMarksBackfillSql(): string {
 
 /** The delete-mark scope of a weak label's sources (`out`) or targets (`in`). */
 export function deleteMarkScope(labelId: number, side: "out" | "in"): string {
-  return `W:${labelId}:${side}`;
+  return `${deleteMarkScopePrefix}${labelId}:${side}`;
+}
+
+/** Whether a `tombstone_keys` entry (`S<tab><scope>` or `V<tab><scope><tab><vertex>`) is a delete mark's. */
+export function isDeleteMarkKey(key: string): boolean {
+  return key.startsWith(deleteMarkScopePrefix, 2);
 }
 
 /** The `tombstone_keys` entry that says a scope has a tombstone. */
