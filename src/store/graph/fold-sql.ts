@@ -390,8 +390,8 @@ export function weakEdgesWithDegreesSql(spec: EdgeFoldSpec): string {
 
 /**
  * A weak label's edges of some vertices in one level, for engines with window functions: the
- * table's rows, each queried vertex's count of distinct order keys as `_deg` (a window), and
- * the props as the stored arrays `_pk`, `_pv` (typed by the caller, reads.ts).
+ * table's rows, with `degrees` each queried vertex's count of distinct order keys as `_deg` (a
+ * window), and the props as the stored arrays `_pk`, `_pv` (typed by the caller, reads.ts).
  *
  * - Not `FINAL`: a replayed copy of a row (same okey, every column equal) is next to it in any
  *   order that ends in `_wk`, so the caller drops it. `FINAL` over several parts, as while the
@@ -404,8 +404,9 @@ export function weakEdgesWithDegreesSql(spec: EdgeFoldSpec): string {
  *   Without a pair delete every edge row is live unless a deleteAll tombstone hides it.
  *   Tombstones are either given as constants (an edge is live iff its okey is greater than the
  *   latest key of both ends) or "checked" (as in the fold). The marks replaced ordering deletes
- *   first (by the rank digit of `_wk`, order-key.ts), which cost ~0.35 ms a read;
- *   reading `op` had cost ~0.4 ms.
+ *   first (by the rank digit of `_wk`, order-key.ts), which cost ~0.35 ms a read (reading
+ *   `op` had cost ~0.4 ms); the caller still folds when a row of the page is a delete, which
+ *   only a missing mark would let through.
  * - Typed columns only for `ordered` (`from`, `to` and prop names the caller's ORDER BY uses;
  *   `timestamp` is always there). A caller appends ORDER BY and `LIMIT n BY _v`.
  * - Only for a directed label (an undirected one reads two tables), without `to`, and without
@@ -415,7 +416,7 @@ export function weakEdgesWithDegreesSql(spec: EdgeFoldSpec): string {
  * ms a read instead of ~9; typing the props in SQL, a second window, or typed ids it does not
  * need cost ~0.2-0.5 ms each.
  */
-export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>): string {
+export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>, degrees: boolean): string {
   const { label } = spec;
   const [side, ...more] = sides(spec, false);
   if (label.consistencyLevel !== "weak" || spec.vertexIds === undefined || side === undefined || more.length > 0 || spec.to !== undefined) {
@@ -433,7 +434,7 @@ export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>): s
   const types = endTypes(label, spec.direction);
   const ends: Array<[string, string, DataType]> = [["from", side.v, types.queried], ["to", side.o, types.other]];
   const columns = [
-    `${side.v} AS _v`, `${side.o} AS _o`, "okey AS _wk", `uniqExact(okey) OVER (PARTITION BY ${side.v}) AS _deg`,
+    `${side.v} AS _v`, `${side.o} AS _o`, "okey AS _wk", ...(degrees ? [`uniqExact(okey) OVER (PARTITION BY ${side.v}) AS _deg`] : []),
     ...ends.filter(([name]) => ordered.has(name)).map(([name, column, type]) => `${narrow(parseText(column, type), type, "read")} AS ${quoteIdentifier(name)}`),
     `ts AS ${quoteIdentifier("timestamp")}`,
     ...label.props.filter((prop) => ordered.has(prop.name)).map((prop) =>

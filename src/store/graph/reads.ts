@@ -35,7 +35,8 @@ export const vertexIdsMax = 500;
 export const edgesPerVertexMax = 100_000;
 export const quarantineRowsMax = 10_000;
 /**
- * Tombstones a read inlines as constants; past this many it joins the tombstone table instead.
+ * Tombstones a read inlines as constants; past this many the fold joins the tombstone table
+ * instead (and a weak scan folds).
  * Inlined, a strong read plans ~15-30 ms faster than with the two joins (chDB, see
  * fold-sql.ts); the lookup before it is one small indexed query. The bound keeps the inlined
  * keys (ids up to 249 bytes plus a ~60-byte key each) far below the statement size limit.
@@ -146,7 +147,16 @@ function orderOf(query: EdgesQuery, last: readonly string[] = ["_o", "_wk DESC"]
 function sortedTies(rows: readonly Row[], page: number, tieGroup: readonly string[], toType: DataType): Row[] | undefined {
   const tied = (a: Row, b: Row): boolean => tieGroup.every((name) => a[name] === b[name]);
   const newestInGroup = tieGroup.includes("timestamp");
-  const toValue = (row: Row): bigint => BigInt(String(storedValue(String(row._o), { name: "to", dataType: toType, defaultValue: 0 })));
+  // Typed once a row, not once a comparison.
+  const toValues = new Map<Row, bigint>();
+  const toValue = (row: Row): bigint => {
+    let value = toValues.get(row);
+    if (value === undefined) {
+      value = BigInt(String(storedValue(String(row._o), { name: "to", dataType: toType, defaultValue: 0 })));
+      toValues.set(row, value);
+    }
+    return value;
+  };
   const byTo = (a: Row, b: Row): number => {
     const [ta, tb] = [toValue(a), toValue(b)];
     if (ta !== tb) return ta > tb ? -1 : 1;
@@ -267,8 +277,6 @@ async function foldRead<T extends Row>(
 /** What a read needs to know of the engine. */
 type ReadFeatures = Pick<StoreFeatures, "windowFunctions">;
 
-const noExtras: ReadFeatures = { windowFunctions: false };
-
 /** Whether a read can take the one-level weak scan (fold-sql.ts `weakScanSql`). */
 function scans(query: EdgesQuery, features: ReadFeatures): boolean {
   const { label } = query;
@@ -276,19 +284,20 @@ function scans(query: EdgesQuery, features: ReadFeatures): boolean {
 }
 
 /**
- * A weak read through the scan, its tombstones found as the fold's are (`readWithTombstones`). Undefined when
- * the scan is not exact (a pair delete among a vertex's rows, or more tombstones than the
- * constants bound): fold instead. Weak edges are rarely deleted one by one, so the scan is the
- * usual path.
+ * A weak read through the scan, its tombstones found as the fold's are (`readWithTombstones`),
+ * with each vertex's degree as `_deg` when `degrees`. Undefined when the scan is not exact (a
+ * pair delete among a vertex's rows, replayed copies filling a page, or more tombstones than
+ * the constants bound): fold instead. Weak edges are rarely deleted one by one, so the scan is
+ * the usual path.
  */
-async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads): Promise<Row[] | undefined> {
+async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads, degrees: boolean): Promise<Row[] | undefined> {
   const names = orderNames(query);
   const toType = endTypes(query.label, query.direction).other;
   if (names.at(-1) === "to" && isIntegerType(toType)) {
-    const rows = await scanRows(store, query, reads, { group: names.slice(0, -1), toType });
+    const rows = await scanRows(store, query, reads, degrees, { group: names.slice(0, -1), toType });
     if (rows !== "tie at the page end") return rows;
   }
-  const rows = await scanRows(store, query, reads);
+  const rows = await scanRows(store, query, reads, degrees);
   assert(rows !== "tie at the page end", "a scan ordered in SQL has no tie to resolve");
   return rows;
 }
@@ -301,7 +310,7 @@ async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads):
  * `to`, and the answer is "tie at the page end" (the caller reads again, ordered in SQL).
  */
 async function scanRows(
-  store: Store, query: EdgesQuery, reads: TombstoneReads, ties?: { group: readonly string[]; toType: DataType },
+  store: Store, query: EdgesQuery, reads: TombstoneReads, degrees: boolean, ties?: { group: readonly string[]; toType: DataType },
 ): Promise<Row[] | undefined | "tie at the page end"> {
   const { limit, offset } = pageOf(query);
   const page = offset + limit;
@@ -309,27 +318,19 @@ async function scanRows(
   const ordered = ties === undefined ? query : { ...query, orderBy: (query.orderBy ?? []).slice(0, -1) };
   // Typed columns only for what ORDER BY names (`orderColumns`); the rest is typed here.
   const typed = new Set(orderNames(ordered));
-  const sqlOf = (tombstones: TombstoneSource): string => `${weakScanSql({ ...spec, tombstones }, typed)}
+  const sqlOf = (tombstones: TombstoneSource): string => `${weakScanSql({ ...spec, tombstones }, typed, degrees)}
 ORDER BY _v, ${orderOf(ordered, ties === undefined ? ["_o", "_wk DESC"] : ["_wk DESC"]).join(", ")}
 LIMIT ${ties === undefined ? page : page + 1} BY _v`;
   // A scan has no filter, so its empty answer is exact.
   const rows = await readWithTombstones<Row>(store, spec, reads, sqlOf, { emptyIsExact: true, joinable: false });
   if (rows === undefined) return undefined;
-  // A pair delete among the rows (its mark, or the row itself, should a mark be missing): fold.
+  // A pair delete among the rows: its mark, or, should a mark be missing, a delete row the page shows.
   if (rows.some((row) => isDeleteMarkHit(row._tc) || rankOf(String(row._wk)) === deleteRank)) return undefined;
   const deduplicated = withoutReplays(rows, ties === undefined ? page : page + 1);
   if (deduplicated === undefined) return undefined;
   const kept = ties === undefined ? deduplicated : sortedTies(deduplicated, page, ties.group, ties.toType);
   if (kept === undefined) return "tie at the page end";
-  // The props come as the stored arrays: typed here, as the fold types them in SQL.
-  for (const row of kept) {
-    const keys = row._pk as string[];
-    const values = row._pv as string[];
-    for (const prop of query.label.props) {
-      const at = keys.indexOf(prop.name);
-      row[prop.name] = storedValue(at < 0 ? undefined : values[at], prop);
-    }
-  }
+  // The props come as the stored arrays `_pk`, `_pv`: `edgeRowOf` types them.
   return kept;
 }
 
@@ -362,7 +363,17 @@ function edgeRowOf(query: EdgesQuery, row: Row): EdgeRow {
   const { label, direction } = query;
   const { queried: vType, other: oType } = endTypes(label, direction);
   const props: Record<string, PropValue> = {};
-  for (const prop of label.props) props[prop.name] = resultValue(row[prop.name], prop.dataType);
+  if (Array.isArray(row._pk)) {
+    // A scan's row: the stored arrays, typed here as the fold types them in SQL.
+    const keys = row._pk as string[];
+    const values = row._pv as string[];
+    for (const prop of label.props) {
+      const at = keys.indexOf(prop.name);
+      props[prop.name] = storedValue(at < 0 ? undefined : values[at], prop);
+    }
+  } else {
+    for (const prop of label.props) props[prop.name] = resultValue(row[prop.name], prop.dataType);
+  }
   return { label: label.label, direction, from: idValue(String(row._v), vType), to: idValue(String(row._o), oType), ts: Number(row.timestamp), props };
 }
 
@@ -382,22 +393,20 @@ function pageRows(query: EdgesQuery, rows: readonly Row[]): EdgeRow[] {
   return out;
 }
 
-export async function readEdges(
-  store: Store, query: EdgesQuery, reads: TombstoneReads = tombstoneReads(), features: ReadFeatures = noExtras,
-): Promise<EdgeRow[]> {
+export async function readEdges(store: Store, query: EdgesQuery, reads: TombstoneReads, features: ReadFeatures): Promise<EdgeRow[]> {
   if (query.vertexIds.length === 0 || query.limit === 0) {
     checkCount("limit", query.limit, edgesPerVertexMax);
     return [];
   }
   if (scans(query, features)) {
-    const scanned = await scanRead(store, query, reads);
+    const scanned = await scanRead(store, query, reads, false);
     if (scanned !== undefined) return pageRows(query, scanned);
   }
   const rows = await foldRead<Row>(store, foldSpec(query), reads, (tombstones) => edgesSql(query, tombstones), emptyIsExact(query));
   return pageRows(query, rows);
 }
 
-export async function readDegrees(store: Store, query: DegreesQuery, reads: TombstoneReads = tombstoneReads()): Promise<DegreeRow[]> {
+export async function readDegrees(store: Store, query: DegreesQuery, reads: TombstoneReads): Promise<DegreeRow[]> {
   if (query.vertexIds.length === 0) return [];
   const spec = foldSpec(query);
   const sqlOf = (tombstones: TombstoneSource): string =>
@@ -411,9 +420,7 @@ export async function readDegrees(store: Store, query: DegreesQuery, reads: Tomb
  * `readEdges` and `readDegrees` of the same vertices in one statement (`edgesWithDegreesSql`).
  * The degrees count every live edge, whatever the page, `where` and duration.
  */
-export async function readEdgesWithDegrees(
-  store: Store, query: EdgesQuery, reads: TombstoneReads = tombstoneReads(), features: ReadFeatures = noExtras,
-): Promise<EdgesWithDegrees> {
+export async function readEdgesWithDegrees(store: Store, query: EdgesQuery, reads: TombstoneReads, features: ReadFeatures): Promise<EdgesWithDegrees> {
   if (query.vertexIds.length === 0) return { edges: [], degrees: [] };
   if (query.limit === 0) {
     checkCount("offset", query.offset ?? 0, edgesPerVertexMax);
@@ -421,7 +428,7 @@ export async function readEdgesWithDegrees(
   }
   // Every vertex with a live edge has a row (LEFT ARRAY JOIN keeps those whose edges the filter
   // drops; a scan has no filter), so empty is exact.
-  const rows = (scans(query, features) ? await scanRead(store, query, reads) : undefined)
+  const rows = (scans(query, features) ? await scanRead(store, query, reads, true) : undefined)
     ?? await foldRead<Row>(store, foldSpec(query), reads, (tombstones) => edgesWithDegreesSql(query, tombstones), true);
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(String(row._v), Number(row._deg));
