@@ -37,14 +37,13 @@
  * retriable, "invalid" means the data or query will never succeed as sent.
  */
 import type { LabelDef } from "../../lib/index.ts";
-import { quoteString } from "../quote.ts";
 import type { Store, StoreFeatures } from "../types.ts";
 import { syncLabelViews } from "./label-views.ts";
 import {
   readDegrees, readEdges, readEdgesWithDegrees, readQuarantine, readVertices, tombstoneConstantsMaxDefault, tombstoneReads, vertexIdsMax, type TombstoneReads,
 } from "./reads.ts";
 import { ReadBatcher } from "./read-batch.ts";
-import { deleteMarksView, schemaStatements } from "./schema.ts";
+import { deleteMarksViewCountSql, schemaStatements } from "./schema.ts";
 import type {
   DegreeRow, DegreesQuery, EdgeRow, EdgesQuery, EdgesWithDegrees, GraphQuarantineRecord, GraphSinkRow, GraphStore, GraphStoreOptions,
   QuarantineQuery, QuarantineRow, SyncLabelsResult, VertexRow, VerticesQuery,
@@ -92,9 +91,7 @@ class ClickHouseGraphStore implements GraphStore {
 
   private async createSchema(): Promise<StoreFeatures> {
     const { features } = await this.store.serverInfo();
-    const [marks] = await this.store.query<{ n: number | string }>(
-      `SELECT count() AS n FROM system.tables WHERE database = ${quoteString(this.store.database)} AND name = ${quoteString(deleteMarksView)}`,
-    );
+    const [marks] = await this.store.query<{ n: number | string }>(deleteMarksViewCountSql(this.store.database));
     const backfillDeleteMarks = Number(marks?.n ?? 0) === 0;
     for (const statement of schemaStatements(features, { backfillDeleteMarks })) await this.store.exec(statement);
     return features;

@@ -7,7 +7,9 @@
  *               ├─ mv_weak_edges_out ▶ weak_edges_out  weak edges and deletes, (label, from, -ts)
  *               ├─ mv_weak_edges_in ─▶ weak_edges_in   the same rows, (label, to, -ts)
  *               ├─ mv_tombstones ────▶ tombstones      deleteAll of an edge side or a vertex, (scope, vertex)
+ *               ├─ mv_delete_marks ──▶ tombstones      each end of a weak pair delete, in a `W:` scope
  *               ├─ mv_tombstone_keys ▶ tombstone_keys  which scopes and (scope, vertex) have a deleteAll: a Set
+ *               ├─ mv_delete_mark_keys ▶ tombstone_keys  the same for the delete marks
  *               └─ mv_vertex_ops ────▶ vertex_ops      vertex ops, (service, column, id, okey)
  *   quarantine   refused rows with the reason;   graph_views   which label view SQL is installed
  *
@@ -45,6 +47,7 @@
  * low-cardinality names, and `non_replicated_deduplication_window` so that
  * `insert_deduplication_token` drops a retried block before it is stored at all.
  */
+import { quoteString } from "../quote.ts";
 import type { StoreFeatures } from "../types.ts";
 
 /** How many recent insert blocks a table remembers for token deduplication (modern engines only). */
@@ -95,7 +98,7 @@ function contextOf(features: StoreFeatures): DdlContext {
  * sorting key without the order key (`okey`, ~70 bytes a row), so the index in memory stays
  * small.
  */
-export const pointReadGranularity = 1024;
+const pointReadGranularity = 1024;
 
 interface KeyOptions {
   /** A prefix of the sorting key; the index holds only it. */
@@ -197,7 +200,7 @@ function viewStatements(): string[] {
     `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_${tableNames.tombstoneKeys} TO ${tableNames.tombstoneKeys} AS SELECT ${tombstoneKeysSql(tombstoneScopeSql, "from_id")} AS k
       FROM ${m} WHERE op = 'deleteAll'`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS ${deleteMarksView} TO ${tableNames.tombstones} AS ${deleteMarksSql(m, weakDelete, "service")}`,
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_delete_mark_keys TO ${tableNames.tombstoneKeys} AS SELECT
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${deleteMarkKeysView} TO ${tableNames.tombstoneKeys} AS SELECT
       arrayJoin(arrayConcat(${keysOfSql(markScopeSql.out, "from_id")}, ${keysOfSql(markScopeSql.in, "to_id")})) AS k
       FROM ${m} WHERE ${weakDelete}`,
     `CREATE MATERIALIZED VIEW IF NOT EXISTS mv_${tableNames.vertexOps} TO ${tableNames.vertexOps} AS SELECT
@@ -221,14 +224,21 @@ export function schemaStatements(features: StoreFeatures, options: { backfillDel
 }
 
 /** The view that writes delete marks; a database without it predates them. */
-export const deleteMarksView = "mv_delete_marks";
+const deleteMarksView = "mv_delete_marks";
+/** The view that adds the delete marks' keys to `tombstone_keys`. */
+const deleteMarkKeysView = "mv_delete_mark_keys";
+
+/** Whether `deleteMarksView` exists in `database`: a row `{n}`, 0 or 1. */
+export function deleteMarksViewCountSql(database: string): string {
+  return `SELECT count() AS n FROM system.tables WHERE database = ${quoteString(database)} AND name = ${quoteString(deleteMarksView)}`;
+}
 
 /**
  * The delete marks of the weak pair deletes already stored, for a database that predates them:
  * run once, right after `deleteMarksView` is created and before the refill of `tombstone_keys`.
  * A delete written in between gets its marks twice, which the table and the set absorb.
  */
-export function deleteMarksBackfillSql(): string {
+function deleteMarksBackfillSql(): string {
   return `INSERT INTO ${tableNames.tombstones} ${deleteMarksSql(tableNames.weakEdgesOut, "op = 'delete'", "''")}`;
 }
 
