@@ -1,7 +1,9 @@
 /**
- * Long synchronous work on the event loop in slices: the sink encodes 50k-row batches, and a
- * batch in one go held the loop for ~100-150 ms, which every ingest request waiting behind it
- * paid in its ack latency. Between slices the loop answers requests and fsyncs the WAL.
+ * Long synchronous work on the event loop in slices: encoding a 50k-row sink batch in one go
+ * held the loop for ~100-150 ms, which every ingest request waiting behind it paid in its ack
+ * latency. Between slices the loop answers requests and fsyncs the WAL. Used where a sink batch
+ * is read from the WAL, encoded for the store (store/graph/write.ts) and parsed from the
+ * quarantine log.
  */
 
 /** Resolves on the next turn of the event loop, after pending I/O callbacks. */

@@ -72,7 +72,7 @@ export interface Readiness {
 }
 
 /** Log bytes that may wait for a slow stdout before lines are dropped. */
-export const logBufferBytesMax = 16 * 1024 * 1024;
+const logBufferBytesMax = 16 * 1024 * 1024;
 
 /**
  * NDJSON logs on stdout, written asynchronously: a synchronous write blocks the event loop

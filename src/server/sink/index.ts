@@ -151,7 +151,8 @@ abstract class LogPump<Row> {
     this.dispatched = wal.checkpointSeq;
   }
 
-  protected abstract decode(record: WalRecord): Row;
+  /** A batch's records as rows (on the event loop: a pump whose decoding is real work slices it). */
+  protected abstract decodeBatch(records: readonly WalRecord[]): Row[] | Promise<Row[]>;
   protected abstract write(rows: Row[], token: string): Promise<void>;
   /** Permanent failure of a single row: keep it somewhere with the reason. */
   protected abstract refuse(row: Row, error: EdgeflowError): Promise<void>;
@@ -271,8 +272,9 @@ abstract class LogPump<Row> {
         resolve();
       };
     });
-    // A failed log refuses to wait at once: then sleep on a timer, or the loop would spin through
-    // microtasks without a turn of the event loop (it held the loop until a checkpoint failed, ~5 s).
+    // A refused wait (a failed or closed log, too many waiters) rejects at once: then sleep on a
+    // timer, or the loop would spin through microtasks without a turn of the event loop (on a
+    // failed log it held the loop until its next checkpoint failed, ~5 s).
     await Promise.race([cursor.wait({ timeoutMs: ms, signal: controller.signal }).catch(() => delay(ms, controller.signal)), woken]);
     controller.abort();
     this.wake = undefined;
@@ -284,8 +286,7 @@ abstract class LogPump<Row> {
     const last = records[records.length - 1]?.seq ?? 0;
     this.dispatched = last;
     const delivery: Delivery = { first, last, rows: 0, started: performance.now(), written: false, done: Promise.resolve() };
-    // In slices: the quarantine's rows are parsed here, and ingest keeps being answered meanwhile.
-    delivery.done = mapInSlices(records, (r) => this.decode(r)).then((rows) => {
+    delivery.done = Promise.resolve(this.decodeBatch(records)).then((rows) => {
       delivery.rows = rows.length;
       return this.writeWithRetry(rows, `${first}-${last}`);
     }).then(() => {
@@ -398,8 +399,8 @@ export class AckTimes {
     return out;
   }
 
-  /** Removes the entries at or before `atMs` (all of them with no argument); returns the last seq removed, or 0. */
-  takeUntil(atMs = Infinity): number {
+  /** Removes the entries at or before `atMs`; returns the last seq removed, or 0. */
+  takeUntil(atMs: number): number {
     let seq = 0;
     while (this.head < this.entries.length && (this.entries[this.head]?.atMs ?? Infinity) <= atMs) seq = this.entries[this.head++]?.seq ?? seq;
     this.compact();
@@ -446,8 +447,9 @@ class MutationPump extends LogPump<SinkRow> {
     super(wal, options, log, now);
   }
 
-  protected decode(record: WalRecord): SinkRow {
-    return new RecordRow(record.seq, record.payload);
+  /** Rows that keep their WAL bytes: the writer decodes and encodes them, in slices (store/graph/write.ts). */
+  protected decodeBatch(records: readonly WalRecord[]): SinkRow[] {
+    return records.map((record) => new RecordRow(record.seq, record.payload));
   }
 
   protected write(rows: SinkRow[], token: string): Promise<void> {
@@ -487,8 +489,9 @@ class QuarantinePump extends LogPump<QuarantineRecord> {
     super(wal, options, log, now);
   }
 
-  protected decode(record: WalRecord): QuarantineRecord {
-    return JSON.parse(Buffer.from(record.payload).toString("utf8")) as QuarantineRecord;
+  /** Parsed in slices, so ingest keeps being answered meanwhile. */
+  protected decodeBatch(records: readonly WalRecord[]): Promise<QuarantineRecord[]> {
+    return mapInSlices(records, (record) => JSON.parse(Buffer.from(record.payload).toString("utf8")) as QuarantineRecord);
   }
 
   protected write(rows: QuarantineRecord[], token: string): Promise<void> {
