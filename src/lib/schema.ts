@@ -79,8 +79,10 @@ export interface LabelDef {
   /**
    * Ids of the deleted labels that had this name (deleteLabelReally, then createLabel). Their
    * rows stay stored under the name, so reads of this label skip them by `label_id`; with none
-   * (`[]`) there is nothing to skip, which saves a read ~0.3 ms. Absent in a definition written
-   * before they were recorded: unknown, so reads always skip by id.
+   * (`[]`) there is nothing to skip, which saves a read ~0.3 ms. Absent when the registry cannot
+   * tell (a definition or a registry from before the record): reads always skip by id. Reads
+   * look only at whether there are some; a registry from before the record lists only the
+   * labels deleted since.
    */
   formerIds?: number[];
 }

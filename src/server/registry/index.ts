@@ -10,8 +10,9 @@
  * - service access tokens and the admin token are stored only as SHA-256 hashes.
  *
  * Keys: `service/<name>`, `column/<service>/<column>`, `label/<name>`, `meta/<key>`, and
- * `former/<label name>`: the ids of deleted labels that had the name (a new label of the name
- * carries them as `formerIds`, so reads skip their rows).
+ * `former/<label name>`: the ids of the labels of that name deleted here (a new label of the name
+ * carries them as `formerIds`, so reads skip their rows; in a registry from before the record,
+ * `meta/formers` = "unknown", only those deleted since).
  */
 import { open, type RootDatabase } from "lmdb";
 import path from "node:path";
@@ -53,6 +54,8 @@ export class Registry implements SchemaLookup {
   private readonly listeners: Array<(change: RegistryChange) => void> = [];
   private versionValue = 0;
   private readonly now: () => number;
+  /** Whether every label ever deleted here left a `former/` key (false for a registry from before them). */
+  private readonly formersRecorded: boolean;
 
   private constructor(db: RootDatabase, now: () => number) {
     this.db = db;
@@ -61,6 +64,7 @@ export class Registry implements SchemaLookup {
     this.versionValue = Number(db.get("meta/version") ?? 0);
     // A registry from before `former/` keys may have deleted labels it has no record of.
     if (db.get(formersKey) === undefined) db.putSync(formersKey, this.versionValue === 0 ? "recorded" : "unknown");
+    this.formersRecorded = db.get(formersKey) === "recorded";
   }
 
   static open(dataDir: string, deps: { now?: () => number } = {}): Registry {
@@ -303,7 +307,7 @@ export class Registry implements SchemaLookup {
   private formerIds(labelName: string): number[] | undefined {
     const ids: unknown = this.db.get(`former/${labelName}`);
     if (Array.isArray(ids)) return ids.map(Number);
-    return this.db.get(formersKey) === "recorded" ? [] : undefined;
+    return this.formersRecorded ? [] : undefined;
   }
 
   async close(): Promise<void> {
