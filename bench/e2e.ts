@@ -20,6 +20,7 @@ import type { EdgeMutation, LabelDef } from "../src/lib/index.ts";
 import { createGraphStore, openStore } from "../src/store/index.ts";
 import { spawnServer } from "../test/binary/spawn-server.ts";
 import { startClickHouseServer } from "../test/support/clickhouse-server.ts";
+import { waitFor } from "../test/support/wait.ts";
 import { formatCount, percentile } from "./stats.ts";
 import { benchAdminToken, setUpViewLabel, viewLabel } from "./workload.ts";
 
@@ -84,18 +85,16 @@ async function edgeflowRun(
     );
     const sendSeconds = (performance.now() - started) / 1000;
     // Queryable: the sink has made every acknowledged row visible.
-    const drainDeadlineMs = performance.now() + drainTimeoutMs;
-    for (;;) {
-      const stats = (await (await fetch(`${server.url}/v1/stats`, { headers: h })).json()) as { sink: { backlogRows: number }; freshnessSeconds: { p50: number | null; p99: number | null } };
-      if (stats.sink.backlogRows === 0) {
-        acks.sort((a, b) => a - b);
-        return { seconds: (performance.now() - started) / 1000, sendSeconds, ackP50Ms: percentile(acks, 50), ackP99Ms: percentile(acks, 99), freshness: stats.freshnessSeconds };
-      }
-      if (performance.now() > drainDeadlineMs) {
-        throw new Error(`e2e: the sink still had a backlog of ${stats.sink.backlogRows} rows ${drainTimeoutMs / 1000} s after the last ack`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    let backlogRows = 0;
+    const stats = await waitFor(async () => {
+      const s = (await (await fetch(`${server.url}/v1/stats`, { headers: h })).json()) as { sink: { backlogRows: number }; freshnessSeconds: { p50: number | null; p99: number | null } };
+      backlogRows = s.sink.backlogRows;
+      return backlogRows === 0 ? s : undefined;
+    }, "the sink to drain every acknowledged row", drainTimeoutMs).catch((error: unknown) => {
+      throw new Error(`e2e: ${(error as Error).message}; ${backlogRows} rows were still waiting`);
+    });
+    acks.sort((a, b) => a - b);
+    return { seconds: (performance.now() - started) / 1000, sendSeconds, ackP50Ms: percentile(acks, 50), ackP99Ms: percentile(acks, 99), freshness: stats.freshnessSeconds };
   } finally {
     await server.stop(30_000);
   }

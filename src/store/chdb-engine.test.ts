@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EdgeflowError } from "../lib/index.ts";
 import { testChdbDataDir, uniqueDatabaseName } from "../../test/support/clickhouse-server.ts";
+import { waitFor } from "../../test/support/wait.ts";
 import { openStore, type Store } from "./index.ts";
 
 describe("store: chdb", () => {
@@ -57,14 +58,13 @@ describe("store: chdb", () => {
     const slow = store.query(`SELECT sleep(1) AS s, '${marker}' AS m`);
     // Asked from a second statement while the first sleeps: one session at a time would answer
     // only after the sleep, when the first is no longer running.
-    let running = 0;
-    for (let i = 0; i < 40 && running === 0; i++) {
+    const running = await waitFor(async () => {
       const [row] = await store.query<{ n: string }>(
         `SELECT count() AS n FROM system.processes WHERE query LIKE '%${marker}%' AND query NOT LIKE '%system.processes%'`,
       );
-      running = Number(row?.n ?? 0);
-      if (running === 0) await Bun.sleep(10);
-    }
+      const n = Number(row?.n ?? 0);
+      return n > 0 ? n : undefined;
+    }, "the slow statement in system.processes while it sleeps", 900, 10);
     expect(running).toBe(1);
     expect(await slow).toEqual([{ s: 0, m: marker }]);
   });

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { EdgeflowError } from "../lib/index.ts";
+import { waitFor } from "../../test/support/wait.ts";
 import { StatementQueue } from "./statement-queue.ts";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -70,11 +71,11 @@ test("store: statement queue: jobs start in arrival order on the first free slot
     return i;
   };
   const all = [queue.run(job(0)), queue.run(job(1)), queue.run(job(2))];
-  await Bun.sleep(1);
+  await waitFor(() => started.length === 2, "two jobs started");
   expect(started).toEqual(["0@x", "1@y"]);
   gates[1]?.resolve();
   await all[1];
-  await Bun.sleep(1);
+  await waitFor(() => started.length === 3, "the third job started");
   expect(started).toEqual(["0@x", "1@y", "2@y"]);
   gates[0]?.resolve();
   gates[2]?.resolve();

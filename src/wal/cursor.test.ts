@@ -1,17 +1,12 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { EdgeflowError } from "../lib/index.ts";
 import { FaultFileLayer, type WalOptions, openWal } from "./index.ts";
-import { record, recordId, tempDir } from "./test-util.ts";
+import { record, recordId, tempDirsPerTest } from "./test-util.ts";
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-});
+const dirPerTest = tempDirsPerTest();
 
 function onDisk(extra: Partial<WalOptions> = {}): WalOptions {
-  const t = tempDir();
-  cleanups.push(t.remove);
-  return { dir: t.dir, segmentBytesMax: 4096, groupCommitWindowMs: 0, ...extra };
+  return { dir: dirPerTest(), segmentBytesMax: 4096, groupCommitWindowMs: 0, ...extra };
 }
 
 const ids = (records: { payload: Uint8Array }[]) => records.map((r) => recordId(r.payload));

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { projectRoot, sourceCommand, spawnServer } from "../binary/spawn-server.ts";
-import { tempDir, waitFor } from "../support/tmp.ts";
+import { tempDir } from "../support/tmp.ts";
+import { waitFor } from "../support/wait.ts";
 import packageJson from "../../package.json" with { type: "json" };
 
 function cli(args: string[], env: Record<string, string> = {}) {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Edgeflow } from "../../src/server/index.ts";
 import { call, openTestEdgeflow } from "../support/app.ts";
-import { waitFor } from "../support/tmp.ts";
+import { waitFor } from "../support/wait.ts";
 
 let ef: Edgeflow;
 beforeAll(async () => {

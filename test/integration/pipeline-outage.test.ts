@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnServer } from "../binary/spawn-server.ts";
 import { startClickHouseServer, uniqueDatabaseName, type ClickHouseServer } from "../support/clickhouse-server.ts";
-import { tempDir, waitFor } from "../support/tmp.ts";
+import { tempDir } from "../support/tmp.ts";
+import { waitFor } from "../support/wait.ts";
 
 const admin = "outage-admin";
 const json = { authorization: `Bearer ${admin}`, "content-type": "application/json" };

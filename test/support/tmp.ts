@@ -15,7 +15,3 @@ export function tempDir(prefix = "edgeflow-test-"): string {
 afterAll(() => {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-// Re-exported so the tests that import it from here keep working; it lives in wait.ts so
-// benches can use it without importing bun:test.
-export { waitFor } from "./wait.ts";

@@ -80,9 +80,14 @@ const VertexResultSchema = z
   .object({ serviceName: z.string(), columnName: z.string(), id: z.union([z.string(), z.number()]), props: z.record(z.string(), z.unknown()), timestamp: z.number() })
   .openapi("VertexResult");
 
+/** The fetcher of one getEdges request: its frontier chunks, row budget and deadline from `options`. */
+export function requestFetcher(graph: GraphStore, now: () => number, options: Pick<GraphApiOptions, "chunkVerticesMax" | "rowsMax" | "timeoutMs"> = graphApiDefaults): ClickHouseFetcher {
+  return new ClickHouseFetcher(graph, { chunkVerticesMax: options.chunkVerticesMax, rowsMax: options.rowsMax, deadlineMs: now() + options.timeoutMs, now });
+}
+
 export function mountGraphApi(app: Hono<AppEnv>, contract: Contract, deps: GraphApiDeps): void {
   const options = { ...graphApiDefaults, ...deps.options };
-  const fetcher = () => new ClickHouseFetcher(deps.graph, { chunkVerticesMax: options.chunkVerticesMax, rowsMax: options.rowsMax, deadlineMs: deps.now() + options.timeoutMs, now: deps.now });
+  const fetcher = () => requestFetcher(deps.graph, deps.now, options);
 
   const getEdges = async (c: Context<AppEnv>) => {
     const plan = parseGetEdges(await readJson(c), deps.registry, { nowMs: deps.now(), hardLimit: options.hardLimit });

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import pino from "pino";
 import { EdgeflowError, encodeMutation, type EdgeMutation } from "../../lib/index.ts";
 import { openWal, type Wal } from "../../wal/index.ts";
-import { tempDir, waitFor } from "../../../test/support/tmp.ts";
+import { tempDir } from "../../../test/support/tmp.ts";
+import { waitFor } from "../../../test/support/wait.ts";
 import type { QuarantineRecord } from "../ingest/index.ts";
 import { AckTimes, Sink, type SinkRow, type SinkTarget } from "./index.ts";
 
