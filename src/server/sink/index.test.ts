@@ -1,11 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import pino from "pino";
 import { EdgeflowError, encodeMutation, type EdgeMutation } from "../../lib/index.ts";
 import { openWal, type Wal } from "../../wal/index.ts";
 import { tempDir } from "../../../test/support/tmp.ts";
 import { waitFor } from "../../../test/support/wait.ts";
 import type { QuarantineRecord } from "../ingest/index.ts";
-import { AckTimes, Sink, type SinkRow, type SinkTarget } from "./index.ts";
+import { AckTimes, Sink, type SinkDeps, type SinkRow, type SinkTarget } from "./index.ts";
 
 const log = pino({ level: "silent" });
 
@@ -41,24 +41,37 @@ async function wals(): Promise<{ mutations: Wal; quarantine: Wal; dir: string }>
   return { dir, mutations: await openWal({ dir: `${dir}/wal` }), quarantine: await openWal({ dir: `${dir}/q` }) };
 }
 
+/** Sinks a test started, stopped with their logs after it, also when an assertion failed. */
+const opened: Array<{ sink: Sink; mutations: Wal; quarantine: Wal }> = [];
+afterEach(async () => {
+  for (const { sink, mutations, quarantine } of opened.splice(0)) {
+    await sink.stop().catch(() => undefined);
+    await mutations.close();
+    await quarantine.close();
+  }
+});
+
+/** A started sink into `target` over two fresh logs. */
+async function openSink(target: SinkTarget, options: SinkDeps["options"]): Promise<{ sink: Sink; mutations: Wal; quarantine: Wal }> {
+  const { mutations, quarantine } = await wals();
+  const sink = new Sink({ mutations, quarantine, target, log, options });
+  sink.start();
+  opened.push({ sink, mutations, quarantine });
+  return { sink, mutations, quarantine };
+}
+
 describe("sink", () => {
   test("sink: rows reach the target in order, in batches, and the checkpoint follows", async () => {
-    const { mutations, quarantine } = await wals();
     const target = new RecordingTarget();
-    const sink = new Sink({ mutations, quarantine, target, log, options: { flushIntervalMs: 30, checkpointDelayMs: 0, batchRowsMax: 40 } });
-    sink.start();
+    const { sink, mutations } = await openSink(target, { flushIntervalMs: 30, checkpointDelayMs: 0, batchRowsMax: 40 });
     await mutations.append(Array.from({ length: 100 }, (_, i) => encodeMutation(edge(i + 1))), { sync: true });
     await waitFor(() => sink.visibleSeq === 100, "all rows visible");
     expect(target.seqs()).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     expect(Math.max(...target.batches.map((b) => b.length))).toBeLessThanOrEqual(40);
     await waitFor(() => mutations.checkpointSeq === 100, "checkpoint at 100");
-    await sink.stop();
-    await mutations.close();
-    await quarantine.close();
   });
 
   test("sink: two batches are written at once, and become visible only in WAL order", async () => {
-    const { mutations, quarantine } = await wals();
     let release = (): void => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
@@ -73,8 +86,7 @@ describe("sink", () => {
       },
       async writeQuarantine() {},
     };
-    const sink = new Sink({ mutations, quarantine, target, log, options: { flushIntervalMs: 5, batchRowsMax: 5, checkpointDelayMs: 0, deliveriesMax: 2 } });
-    sink.start();
+    const { sink, mutations } = await openSink(target, { flushIntervalMs: 5, batchRowsMax: 5, checkpointDelayMs: 0, deliveriesMax: 2 });
     await mutations.append(Array.from({ length: 15 }, (_, i) => encodeMutation(edge(i + 1))), { sync: true });
     await waitFor(() => done === 1 && calls.length === 2, "the second batch written while the first is slow");
     await Bun.sleep(50);
@@ -88,46 +100,31 @@ describe("sink", () => {
     expect(await visible10).toBe(true);
     await waitFor(() => sink.visibleSeq === 15 && mutations.checkpointSeq === 15, "all visible and checkpointed");
     expect(calls.flat()).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
-    await sink.stop();
-    await mutations.close();
-    await quarantine.close();
   });
 
   test("sink: a crashed loop says so in its health and answers waiters at once", async () => {
-    const { mutations, quarantine } = await wals();
     const target = new RecordingTarget();
-    const sink = new Sink({ mutations, quarantine, target, log, options: { flushIntervalMs: 5 } });
-    sink.start();
+    const { sink, quarantine } = await openSink(target, { flushIntervalMs: 5 });
     // Not a quarantine record: decoding it is a bug in whoever wrote it, and the loop stops.
     await quarantine.append([new TextEncoder().encode("not json")], { sync: true });
     await waitFor(() => sink.quarantineHealth().state === "stopped", "the quarantine sink stopped");
     expect(sink.quarantineHealth().reason).toMatch(/^sink crashed: /);
     expect(sink.health().state).toBe("ok");
-    await sink.stop();
-    await mutations.close();
-    await quarantine.close();
   });
 
   test("sink: a waiter gets its rows flushed early", async () => {
-    const { mutations, quarantine } = await wals();
     const target = new RecordingTarget();
-    const sink = new Sink({ mutations, quarantine, target, log, options: { flushIntervalMs: 60_000, waiterFlushMs: 5 } });
-    sink.start();
+    const { sink, mutations } = await openSink(target, { flushIntervalMs: 60_000, waiterFlushMs: 5 });
     const { lastSeq } = await mutations.append([encodeMutation(edge(1))], { sync: true });
     const started = Date.now();
     expect(await sink.waitVisible(lastSeq, 10_000)).toBe(true);
     expect(Date.now() - started).toBeLessThan(5_000);
-    await sink.stop();
-    await mutations.close();
-    await quarantine.close();
   });
 
   test("sink: an outage is retried with backoff until the target is back; health says why meanwhile", async () => {
-    const { mutations, quarantine } = await wals();
     const target = new RecordingTarget();
     target.outage = true;
-    const sink = new Sink({ mutations, quarantine, target, log, options: { flushIntervalMs: 5, retryBaseMs: 5, retryMaxMs: 20, checkpointDelayMs: 0 } });
-    sink.start();
+    const { sink, mutations } = await openSink(target, { flushIntervalMs: 5, retryBaseMs: 5, retryMaxMs: 20, checkpointDelayMs: 0 });
     await mutations.append([encodeMutation(edge(1)), encodeMutation(edge(2))], { sync: true });
     await waitFor(() => target.attempts >= 3, "three attempts");
     expect(sink.health()).toMatchObject({ state: "retrying", backlogRows: 2 });
@@ -137,16 +134,11 @@ describe("sink", () => {
     await waitFor(() => sink.visibleSeq === 2, "drained after the outage");
     expect(sink.health().state).toBe("ok");
     expect(target.seqs()).toEqual([1, 2]);
-    await sink.stop();
-    await mutations.close();
-    await quarantine.close();
   });
 
   test("sink: a permanently refused row is isolated by splitting and quarantined; the rest is written", async () => {
-    const { mutations, quarantine } = await wals();
     const target = new RecordingTarget();
-    const sink = new Sink({ mutations, quarantine, target, log, options: { flushIntervalMs: 5, checkpointDelayMs: 0 } });
-    sink.start();
+    const { sink, mutations, quarantine } = await openSink(target, { flushIntervalMs: 5, checkpointDelayMs: 0 });
     const rows = Array.from({ length: 16 }, (_, i) => edge(i + 1, i === 9 ? { poison: true } : {}));
     await mutations.append(rows.map(encodeMutation), { sync: true });
     await waitFor(() => sink.visibleSeq === 16, "all processed");
@@ -154,9 +146,6 @@ describe("sink", () => {
     await waitFor(() => target.quarantine.length === 1, "the refused row in the quarantine table");
     expect(target.quarantine[0]?.code).toBe("store_cannot_parse");
     expect(target.quarantine[0]?.rawText).toContain('"poison":true');
-    await sink.stop();
-    await mutations.close();
-    await quarantine.close();
   });
 
   test("sink: after a restart, rows past the checkpoint are delivered again with the same token", async () => {
@@ -187,17 +176,12 @@ describe("sink", () => {
   });
 
   test("sink: quarantined rows from ingest reach the quarantine table", async () => {
-    const { mutations, quarantine } = await wals();
     const target = new RecordingTarget();
-    const sink = new Sink({ mutations, quarantine, target, log, options: { flushIntervalMs: 5 } });
-    sink.start();
+    const { sink, quarantine } = await openSink(target, { flushIntervalMs: 5 });
     const record: QuarantineRecord = { rawText: "{bad", rawBytes: 4, rawTruncated: false, code: "invalid_json", message: "no", line: 3, index: 2, receivedAtMs: 1, service: undefined };
     await quarantine.append([new TextEncoder().encode(JSON.stringify(record))], { sync: true });
     await waitFor(() => target.quarantine.length === 1, "quarantine delivered");
     expect(target.quarantine[0]).toMatchObject({ code: "invalid_json", line: 3 });
-    await sink.stop();
-    await mutations.close();
-    await quarantine.close();
   });
 
   test("sink: ack times are taken in order, bounded, across many entries", () => {
