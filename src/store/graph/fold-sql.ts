@@ -103,6 +103,18 @@ function hasProp(prop: PropDef): string {
   return `has(_pk, ${quoteString(prop.name)})`;
 }
 
+/**
+ * A prop's typed value from the stored arrays `pk` (keys) and `pv` (values), its default when
+ * absent. A view's SQL is stored as the server formats it, and 18.16 formats
+ * `tupleElement(_e, 4)[i]` as `_e.4[i]`, which its own parser then refuses at the next start (the
+ * server would not come back after a restart): in views the value is taken without a subscript.
+ */
+function propFromArrays(pk: string, pv: string, prop: PropDef, mode: TypeMode): string {
+  const name = quoteString(prop.name);
+  const value = mode === "analyst" ? `arrayReduce('any', arraySlice(${pv}, indexOf(${pk}, ${name}), 1))` : `${pv}[indexOf(${pk}, ${name})]`;
+  return `if(has(${pk}, ${name}), ${parseText(value, prop.dataType)}, ${defaultLiteral(prop)})`;
+}
+
 interface Side {
   table: string;
   /** Stored column of the queried end and of the other end in that table. */
@@ -338,15 +350,7 @@ function weakFold(spec: EdgeFoldSpec): string {
   const live = `(${tombstoned ?? pairs})
   ARRAY JOIN arrayFilter((e, c) -> e.1 > c, _es, arrayResize([${cut}], length(_es), ${cut})) AS _e`;
   // tupleElement, not `_e.4[...]`, which 18.16 does not parse.
-  const pk = "tupleElement(_e, 3)";
-  const pv = "tupleElement(_e, 4)";
-  // A view's SQL is stored as the server formats it, and 18.16 formats `tupleElement(_e, 4)[i]`
-  // as `_e.4[i]`, which its own parser then refuses at the next start: the server would not come
-  // back after a restart. Views therefore take the element without a subscript.
-  const valueAt = (name: string): string =>
-    spec.mode === "analyst" ? `arrayReduce('any', arraySlice(${pv}, indexOf(${pk}, ${name}), 1))` : `${pv}[indexOf(${pk}, ${name})]`;
-  const values = props.map((prop) =>
-    `if(has(${pk}, ${quoteString(prop.name)}), ${parseText(valueAt(quoteString(prop.name)), prop.dataType)}, ${defaultLiteral(prop)})`);
+  const values = props.map((prop) => propFromArrays("tupleElement(_e, 3)", "tupleElement(_e, 4)", prop, spec.mode));
   return typedProjection(live, spec, values, { wk: "tupleElement(_e, 1)", wts: "tupleElement(_e, 2)" });
 }
 
@@ -378,10 +382,7 @@ export function weakEdgesWithDegreesSql(spec: EdgeFoldSpec): string {
   const perVertex = `SELECT _v, sum(length(_l)) AS _deg,
       groupArrayArray(arrayFilter((e, c) -> e.1 > c, _es, arrayResize([${cut}], length(_es), ${cut})) AS _l) AS _rs
     FROM (${tombstoned ?? pairs}) GROUP BY _v`;
-  const pk = "tupleElement(_e, 4)";
-  const pv = "tupleElement(_e, 5)";
-  const values = spec.label.props.map((prop) =>
-    `if(has(${pk}, ${quoteString(prop.name)}), ${parseText(`${pv}[indexOf(${pk}, ${quoteString(prop.name)})]`, prop.dataType)}, ${defaultLiteral(prop)})`);
+  const values = spec.label.props.map((prop) => propFromArrays("tupleElement(_e, 4)", "tupleElement(_e, 5)", prop, spec.mode));
   return typedProjection(`(${perVertex})
   ARRAY JOIN _rs AS _e`, spec, values, {
     wk: "tupleElement(_e, 1)", wts: "tupleElement(_e, 2)", o: "tupleElement(_e, 3)", extra: ["_deg", "length(_rs) AS _n"],
@@ -438,7 +439,7 @@ export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>, de
     ...ends.filter(([name]) => ordered.has(name)).map(([name, column, type]) => `${narrow(parseText(column, type), type, "read")} AS ${quoteIdentifier(name)}`),
     `ts AS ${quoteIdentifier("timestamp")}`,
     ...label.props.filter((prop) => ordered.has(prop.name)).map((prop) =>
-      `if(has(prop_keys, ${quoteString(prop.name)}), ${parseText(`prop_values[indexOf(prop_keys, ${quoteString(prop.name)})]`, prop.dataType)}, ${defaultLiteral(prop)}) AS ${quoteIdentifier(prop.name)}`),
+      `${propFromArrays("prop_keys", "prop_values", prop, spec.mode)} AS ${quoteIdentifier(prop.name)}`),
     "prop_keys AS _pk", "prop_values AS _pv",
     `${firstKey([...queriedKeys([deleteMarkScope(label.id, queriedIsTarget(spec) ? "in" : "out")], spec.vertexIds), ...(tombstones.kind === "checked" ? tombstoneCheckKeys(spec) : [])])} AS _tc`,
   ];
