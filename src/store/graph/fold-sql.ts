@@ -206,9 +206,9 @@ function firstKey(keys: readonly string[]): string {
   return `arrayFirst(_tk -> _tk IN ${tableNames.tombstoneKeys}, [${keys.map(quoteString).join(", ")}])`;
 }
 
-/** Whether a `_tc` is the key of a tombstone (not '', not a delete mark). */
+/** Whether a `_tc` is the key of a tombstone (not ''; a delete mark the caller has ruled out first). */
 export function isTombstoneHit(tc: unknown): boolean {
-  return typeof tc === "string" && tc !== "" && !isDeleteMarkHit(tc);
+  return typeof tc === "string" && tc !== "";
 }
 
 /** Whether a `_tc` is a delete mark's key. */

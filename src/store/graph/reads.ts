@@ -248,23 +248,27 @@ export function tombstoneReads(constantsMax = tombstoneConstantsMaxDefault): Tom
  * only hide edges, so an empty read stays empty, unless a filter looks at props, which a
  * tombstone resets on a strong label. `joinable`: whether `sqlOf` takes the joined tombstone
  * table; when it does not, and the tombstones are too many to inline, the answer is undefined.
+ * `inexact`: rows that no tombstone could make exact (a weak scan that meets a delete mark),
+ * for which the answer is undefined at once.
  */
 async function readWithTombstones<T extends Row>(
   store: Store, spec: EdgeFoldSpec, reads: TombstoneReads, sqlOf: (tombstones: TombstoneSource) => string,
-  options: { emptyIsExact: boolean; joinable: boolean },
+  options: { emptyIsExact: boolean; joinable: boolean; inexact?: (rows: readonly T[]) => boolean },
 ): Promise<T[] | undefined> {
   if (reads.constantsMax <= 0) return options.joinable ? store.query<T>(sqlOf({ kind: "join" })) : undefined;
+  const exact = (rows: T[]): T[] | undefined => (options.inexact?.(rows) ? undefined : rows);
   const scopes = endScopes(spec);
   const all = [...scopes.queried, ...scopes.other];
   if (!all.some((scope) => reads.scopesSeen.has(scope))) {
     const rows = await store.query<T>(sqlOf({ kind: "checked" }));
+    if (options.inexact?.(rows)) return undefined;
     const hit = rows.some((row) => isTombstoneHit(row._tc));
     if (!hit && (rows.length > 0 || options.emptyIsExact)) return rows;
     if (hit) for (const scope of all) reads.scopesSeen.add(scope);
   }
   const tombstones = await tombstonesFor(store, spec, reads.constantsMax);
   if (tombstones.kind === "join" && !options.joinable) return undefined;
-  return store.query<T>(sqlOf(tombstones));
+  return exact(await store.query<T>(sqlOf(tombstones)));
 }
 
 /** A fold read: the fold takes tombstones from anywhere, so there is always an answer. */
@@ -322,10 +326,11 @@ async function scanRows(
 ORDER BY _v, ${orderOf(ordered, ties === undefined ? ["_o", "_wk DESC"] : ["_wk DESC"]).join(", ")}
 LIMIT ${ties === undefined ? page : page + 1} BY _v`;
   // A scan has no filter, so its empty answer is exact.
-  const rows = await readWithTombstones<Row>(store, spec, reads, sqlOf, { emptyIsExact: true, joinable: false });
+  // A pair delete among the rows (its mark, or, should a mark be missing, a delete row the page
+  // shows) makes the scan inexact: the caller folds.
+  const inexact = (found: readonly Row[]): boolean => found.some((row) => isDeleteMarkHit(row._tc) || rankOf(String(row._wk)) === deleteRank);
+  const rows = await readWithTombstones<Row>(store, spec, reads, sqlOf, { emptyIsExact: true, joinable: false, inexact });
   if (rows === undefined) return undefined;
-  // A pair delete among the rows: its mark, or, should a mark be missing, a delete row the page shows.
-  if (rows.some((row) => isDeleteMarkHit(row._tc) || rankOf(String(row._wk)) === deleteRank)) return undefined;
   const deduplicated = withoutReplays(rows, ties === undefined ? page : page + 1);
   if (deduplicated === undefined) return undefined;
   const kept = ties === undefined ? deduplicated : sortedTies(deduplicated, page, ties.group, ties.toType);
