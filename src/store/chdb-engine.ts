@@ -83,7 +83,10 @@ function releaseHost(released: Host): void {
   if (host === released) host = undefined;
 }
 
-/** Probes the engine (once a host) and applies the output settings to the slot's session; runs inside the queue. */
+/**
+ * Probes the engine (once a host: slots that start together may each probe, with the same
+ * answer) and applies the output settings to the slot's session; runs inside the queue.
+ */
 async function initSlot(target: Host, slot: Slot): Promise<void> {
   if (target.info === undefined) {
     const version = parseJsonEachRow((await slot.session.queryAsync(versionSql, { format: "JSONEachRow" })).text(), "chdb");

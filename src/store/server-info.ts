@@ -51,7 +51,7 @@ export function featuresOf(version: readonly [number, number, number], settingNa
     queryParameters: atLeast(version, 19, 15), // HTTP `param_` arrived in the 19.x line
     insertDeduplicationToken: settingNames.has("insert_deduplication_token"),
     asyncInsert: settingNames.has("async_insert"),
-    windowFunctions: atLeast(version, 22, 3), // experimental in 21.x, on by default from 21.12
+    windowFunctions: atLeast(version, 22, 3), // on by default from 21.12; the scan is used from 22.3, the first LTS with them
   };
 }
 
