@@ -187,6 +187,8 @@ for (const engine of engines) {
       expect(statements[0]?.includes("OVER (PARTITION BY")).toBe(scans);
       // A pair delete: the scan sees it and the fold reads again.
       expect(await readCounted(graph, [2], m)).toBe(scans ? 2 : 1);
+      // A pair delete of another vertex does not touch a large read: its marks are asked one a vertex.
+      expect(await readCounted(graph, [1, ...Array.from({ length: 70 }, (_, i) => 1_000 + i)], m)).toBe(1);
       // A tombstone on the other end: the check finds it, and the read runs again with the
       // tombstones looked up; from then on this instance looks them up first.
       const later = [...m, b.deleteAll(5, a.label, 30, "in")];
