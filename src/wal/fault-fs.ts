@@ -118,6 +118,10 @@ export class FaultFileLayer implements FileLayer {
   private mutatingCount = 0;
   private crashAtMutation = Infinity;
   private frozen = false;
+  /** Counts `crash()` calls: an fsync in flight across a crash never completes. */
+  private crashes = 0;
+  /** Files with an `fdatasyncAsync` in flight: writing to one then breaks the layer's contract. */
+  private readonly syncing = new Set<Inode>();
   private readonly random: () => number;
 
   constructor(options: FaultFsOptions = {}) {
@@ -153,6 +157,8 @@ export class FaultFileLayer implements FileLayer {
 
   /** Simulates a crash and a reboot: see the file's doc block. Every open file is closed. */
   crash(mode: CrashMode): void {
+    this.crashes++;
+    this.syncing.clear();
     this.fds.clear();
     this.frozen = false;
     this.crashAtMutation = Infinity;
@@ -311,6 +317,7 @@ export class FaultFileLayer implements FileLayer {
   write(fd: number, buf: Uint8Array, pos: number): number {
     this.enter("write");
     const f = this.file(fd);
+    assert(!this.syncing.has(f.inode), "a write to a file whose fdatasyncAsync is in flight");
     if (!f.writable) throw new FaultFileError("EBADF", "file not open for writing");
     let n = buf.length;
     if (this.shortWrites) n = this.shortCount(pos, n);
@@ -339,6 +346,29 @@ export class FaultFileLayer implements FileLayer {
     const { inode } = this.file(fd);
     inode.durable = inode.data.slice(0, inode.size);
     inode.pending = [];
+  }
+
+  /**
+   * The fsync happens on a later turn of the event loop, as on a worker thread: the faults it
+   * meets (and the call count) are those of that moment. A crash meanwhile makes it fail
+   * without touching the files: the process that issued it is gone.
+   */
+  fdatasyncAsync(fd: number): Promise<void> {
+    const { inode } = this.file(fd);
+    const crashes = this.crashes;
+    this.syncing.add(inode);
+    return new Promise((resolve, reject) => {
+      setImmediate(() => {
+        if (this.crashes !== crashes) return reject(new FaultFileError("EIO", "the machine crashed while the fsync was in flight"));
+        this.syncing.delete(inode);
+        try {
+          this.fdatasync(fd);
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
   }
 
   truncate(fd: number, size: number): void {

@@ -25,13 +25,46 @@ async function readIds(options: WalOptions): Promise<number[]> {
 test("wal: group commit: 200 concurrent sync appends share a handful of fsyncs on the real disk", async () => {
   const counting = countingFs();
   const wal = await openWal({ dir: newDir(), fs: counting, groupCommitWindowMs: 2 });
-  const before = counting.counts.fdatasync ?? 0;
+  const syncs = () => (counting.counts.fdatasync ?? 0) + (counting.counts.fdatasyncAsync ?? 0);
+  const before = syncs();
   const results = await Promise.all(Array.from({ length: 200 }, (_, i) => wal.append([record(i, 200)], { sync: true })));
-  const fsyncs = (counting.counts.fdatasync ?? 0) - before;
+  const fsyncs = syncs() - before;
   expect(fsyncs).toBeGreaterThanOrEqual(1);
   expect(fsyncs).toBeLessThanOrEqual(5);
   expect(results.map((r) => r.firstSeq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
   expect(wal.metrics()).toMatchObject({ appendsTotal: 200, recordsTotal: 200, durableSeq: 200 });
+  await wal.close();
+});
+
+test("wal: group commit: the fsync runs off the event loop; appends meanwhile wait unwritten and share the next fsync", async () => {
+  // The real disk, with each group-commit fsync held until the test lets it go.
+  const counting = countingFs();
+  const held: Array<() => void> = [];
+  const layer = { ...counting, fdatasyncAsync: (fd: number) => new Promise<void>((resolve, reject) => held.push(() => counting.fdatasyncAsync(fd).then(resolve, reject))) };
+  const wal = await openWal({ dir: newDir(), fs: layer, groupCommitWindowMs: 0 });
+  const syncsOnLoop = counting.counts.fdatasync ?? 0; // opening syncs the new segment
+  const answered: number[] = [];
+  const first = wal.append([record(1)], { sync: true }).then((r) => void answered.push(r.lastSeq));
+  await waitFor(() => held.length === 1, 2000, "the first fsync");
+  const writesBefore = counting.counts.write ?? 0;
+  // The loop turns while that fsync is out: a timer fires, and two more appends are taken.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const later = [2, 3].map((i) => wal.append([record(i)], { sync: true }).then((r) => void answered.push(r.lastSeq)));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(answered).toEqual([]);
+  expect(counting.counts.write ?? 0).toBe(writesBefore); // nothing written while an fsync is in flight
+  expect(wal.durableSeq).toBe(0);
+  held.shift()?.();
+  await first;
+  expect(answered).toEqual([1]);
+  await waitFor(() => held.length === 1, 2000, "the second fsync");
+  expect(wal.lastSeq).toBe(3); // both later appends in one batch, under one fsync
+  expect(answered).toEqual([1]);
+  held.shift()?.();
+  await Promise.all(later);
+  expect(answered).toEqual([1, 2, 3]);
+  expect(wal.durableSeq).toBe(3);
+  expect(counting.counts.fdatasync ?? 0).toBe(syncsOnLoop); // no fsync on the event loop
   await wal.close();
 });
 

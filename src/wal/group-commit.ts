@@ -8,6 +8,13 @@
  * So N concurrent sync appends cost about one fsync, not N (the unit test counts them, the
  * bench measures the throughput).
  *
+ * That fdatasync runs off the event loop (`fdatasyncAsync`), and while it is in flight nothing
+ * is written: appends queue up and form the next batch, written when it completes. So a sync
+ * in flight covers every byte written, the fd it syncs stays open (a segment rolls only inside
+ * a write), and requests go on being decoded meanwhile. The rare fsyncs inside a write (before
+ * a segment rolls, after an ENOSPC truncation) and `flush()` stay synchronous; `idle()` waits
+ * for the one in flight, and the log awaits it before it flushes or closes.
+ *
  * Acknowledgment rules, the contract with `src/server`:
  * - a sync append resolves only after an fdatasync that started after all its bytes were
  *   written (its records survive power loss);
@@ -108,6 +115,8 @@ export class GroupCommit {
   private commitTimer: ReturnType<typeof setTimeout> | undefined;
   private commitImmediate: ReturnType<typeof setImmediate> | undefined;
   private syncTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The fdatasync off the event loop, while in flight; it settles without ever rejecting. */
+  private syncInFlight: Promise<void> | undefined;
   private buf: Uint8Array = new Uint8Array(0);
   private view: DataView = new DataView(new ArrayBuffer(0));
 
@@ -206,10 +215,11 @@ export class GroupCommit {
     this.commitImmediate = undefined;
   }
 
-  /** Writes (and if needed syncs) one batch from the queue. Runs to completion: the file layer is synchronous. */
+  /** Writes one batch from the queue and starts its fsync if it needs one; waits while an fsync is in flight. */
   commit(): void {
     this.clearCommitSchedule();
-    if (this.failure) return;
+    // The fsync in flight schedules the next commit when it completes.
+    if (this.failure || this.syncInFlight) return;
     const batch = this.takeBatch();
     if (batch.length === 0) return;
     this.inflight = batch;
@@ -219,7 +229,7 @@ export class GroupCommit {
     } finally {
       this.inflight = [];
     }
-    if (this.queuedAppends > 0 && !this.failure) this.schedule();
+    if (this.queuedAppends > 0 && !this.failure && !this.syncInFlight) this.schedule();
   }
 
   private takeBatch(): PendingAppend[] {
@@ -345,18 +355,52 @@ export class GroupCommit {
 
   private syncIfNeeded(): void {
     if (this.awaitingSync.length > 0 || this.unsyncedBytes > this.cfg.unsyncedBytesMax) {
-      this.syncActive();
+      this.startSync();
     } else if (this.unsyncedBytes > 0 && this.syncTimer === undefined) {
       this.syncTimer = setTimeout(() => {
         this.syncTimer = undefined;
-        if (!this.failure && this.unsyncedBytes > 0) this.syncActive();
+        if (!this.failure && this.unsyncedBytes > 0 && !this.syncInFlight) this.startSync();
       }, this.cfg.syncIntervalMs);
     }
   }
 
-  /** fdatasync of the active segment; on success everything written is durable. */
+  /** Starts the fdatasync of the active segment off the event loop; see the file's doc block. */
+  private startSync(): void {
+    assert(!this.failure && !this.syncInFlight, "one fsync in flight at a time, never after a failure");
+    const bytes = this.unsyncedBytes;
+    const started = this.cfg.clock.nowMs();
+    const name = this.segments.active.name;
+    let sync: Promise<void>;
+    try {
+      sync = this.cfg.fs.fdatasyncAsync(this.segments.activeFd);
+    } catch (err) {
+      sync = Promise.reject(err);
+    }
+    this.syncInFlight = sync.then(
+      () => {
+        this.syncInFlight = undefined;
+        // A failure meanwhile (a checkpoint's, say) refused everything: nothing is acknowledged after it.
+        if (this.failure) return;
+        assert(this.unsyncedBytes === bytes, "nothing is written while an fsync is in flight");
+        this.synced(bytes, started);
+        if (this.queuedAppends > 0) this.schedule();
+      },
+      (err: unknown) => {
+        this.syncInFlight = undefined;
+        this.fail(`fdatasync of ${name} failed: ${errorText(err)}`, err);
+      },
+    );
+  }
+
+  /** Resolves once no fsync is in flight. */
+  async idle(): Promise<void> {
+    while (this.syncInFlight) await this.syncInFlight;
+  }
+
+  /** fdatasync of the active segment, on the event loop; on success everything written is durable. */
   syncActive(): boolean {
     assert(!this.failure, "no sync after a failure");
+    assert(!this.syncInFlight, "no synchronous fsync while one is in flight");
     const bytes = this.unsyncedBytes;
     const started = this.cfg.clock.nowMs();
     try {
@@ -365,6 +409,12 @@ export class GroupCommit {
       this.fail(`fdatasync of ${this.segments.active.name} failed: ${errorText(err)}`, err);
       return false;
     }
+    this.synced(bytes, started);
+    return true;
+  }
+
+  /** An fsync that started at `started` made everything written durable. */
+  private synced(bytes: number, started: number): void {
     const seconds = Math.max(0, this.cfg.clock.nowMs() - started) / 1000;
     this.counters.fsyncsTotal++;
     this.counters.fsyncSecondsTotal += seconds;
@@ -380,7 +430,6 @@ export class GroupCommit {
     if (this.syncTimer !== undefined) clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
     this.wakeWaiters();
-    return true;
   }
 
   private settle(a: PendingAppend): void {
@@ -488,8 +537,9 @@ export class GroupCommit {
     for (const w of [...this.waiters]) w.settle(err);
   }
 
-  /** Writes and syncs everything queued now. Throws if the log failed. */
+  /** Writes and syncs everything queued now, after `idle()`. Throws if the log failed. */
   flush(): void {
+    assert(!this.syncInFlight, "flush() waits for idle()");
     while (this.queuedAppends > 0 && !this.failure) this.commit();
     if (!this.failure && this.unsyncedBytes > 0) this.syncActive();
     if (this.failure) throw failedError(this.failure.reason);
@@ -498,6 +548,7 @@ export class GroupCommit {
   /** Flushes what is queued (unless failed), then refuses everything. */
   close(): void {
     if (this.closed) return;
+    assert(!this.syncInFlight, "close() waits for idle()");
     if (!this.failure) {
       try {
         this.flush();

@@ -243,11 +243,14 @@ export class Wal {
   /** Writes and syncs everything queued now (tests and shutdown use it). */
   async flush(): Promise<void> {
     if (this.commit.closed) throw closedError();
+    await this.commit.idle();
     this.commit.flush();
   }
 
   /** Flushes, then closes files and cursors; later calls are refused with `wal_closed`. */
   async close(): Promise<void> {
+    if (this.commit.closed) return;
+    await this.commit.idle();
     if (this.commit.closed) return;
     this.commit.close();
     for (const cursor of [...this.cursors]) cursor.close();
