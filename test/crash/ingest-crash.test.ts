@@ -93,7 +93,7 @@ describe("crash", () => {
       if (acked.size > before) killedUnderLoad++;
       const ids = await logIds(dataDir);
       for (const id of acked) {
-        const n = ids.get(clientMutationId("crash_svc", id)) ?? 0;
+        const n = ids.get(clientMutationId({ service: "crash_svc", clientId: id })) ?? 0;
         if (n !== 1) throw new Error(`cycle ${cycle}: acknowledged id ${id} is in the log ${n} times (SEED=${seed})`);
       }
       for (const [id, n] of ids) if (n !== 1) throw new Error(`cycle ${cycle}: id ${id} is in the log ${n} times (SEED=${seed})`);

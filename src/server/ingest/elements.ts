@@ -27,7 +27,7 @@ import {
   type VertexOp,
 } from "../../lib/index.ts";
 import type { Checkers, LabelChecker, Props } from "./checkers.ts";
-import { clientMutationId, deleteAllMutationId, edgeMutationId, vertexMutationId } from "./mutation-id.ts";
+import { deleteAllMutation, edgeMutation, vertexMutation } from "./mutation-id.ts";
 import type { RowCollector } from "./rows.ts";
 import type { RowErrorCode } from "./types.ts";
 
@@ -159,12 +159,8 @@ function emitEdges(ctx: ElementContext, checker: LabelChecker, f: EdgeFields, fr
       const position = k++;
       if (isFail(from)) { out.reject(from.code, from.message, service); continue; }
       if (isFail(to)) { out.reject(to.code, to.message, service); continue; }
-      const storedFrom = swap ? to : from;
-      const storedTo = swap ? from : to;
-      const id = f.clientId !== undefined
-        ? clientMutationId(service, f.clientId, position)
-        : edgeMutationId(service, def.label, f.op, f.ts, storedFrom, storedTo, f.props);
-      out.accept({ kind: "edge", op: f.op, id, ts: f.ts, service, label: def.label, from: storedFrom, to: storedTo, props: f.props });
+      const client = f.clientId !== undefined ? { service, clientId: f.clientId, fanoutIndex: position } : undefined;
+      out.accept(edgeMutation(service, def.label, f.op, f.ts, swap ? to : from, swap ? from : to, f.props, client));
     }
   }
 }
@@ -179,12 +175,8 @@ function emitEdge(ctx: ElementContext, checker: LabelChecker, f: EdgeFields, raw
   if (isFail(from)) return out.reject(from.code, from.message, service);
   const to = idFor(rawTo, swap ? def.srcColumnType : def.tgtColumnType, "to");
   if (isFail(to)) return out.reject(to.code, to.message, service);
-  const storedFrom = swap ? to : from;
-  const storedTo = swap ? from : to;
-  const id = f.clientId !== undefined
-    ? clientMutationId(service, f.clientId)
-    : edgeMutationId(service, def.label, f.op, f.ts, storedFrom, storedTo, f.props);
-  out.accept({ kind: "edge", op: f.op, id, ts: f.ts, service, label: def.label, from: storedFrom, to: storedTo, props: f.props });
+  const client = f.clientId !== undefined ? { service, clientId: f.clientId } : undefined;
+  out.accept(edgeMutation(service, def.label, f.op, f.ts, swap ? to : from, swap ? from : to, f.props, client));
 }
 
 function deleteAllElement(ctx: ElementContext, el: Element, checker: LabelChecker): void {
@@ -206,10 +198,8 @@ function deleteAllElement(ctx: ElementContext, el: Element, checker: LabelChecke
   for (let k = 0; k < ids.length; k++) {
     const from = idFor(ids[k], columnType, "id");
     if (isFail(from)) { out.reject(from.code, from.message, service); continue; }
-    const id = clientId !== undefined
-      ? clientMutationId(service, clientId, ids.length > 1 ? k : undefined)
-      : deleteAllMutationId(service, def.label, ts, from, direction);
-    out.accept({ kind: "edge", op: "deleteAll", id, ts, service, label: def.label, from, direction });
+    const client = clientId !== undefined ? { service, clientId, ...(ids.length > 1 ? { fanoutIndex: k } : {}) } : undefined;
+    out.accept(deleteAllMutation(service, def.label, ts, from, direction, client));
   }
 }
 
@@ -248,9 +238,7 @@ export function vertexElement(ctx: ElementContext, el: unknown, op: VertexOp, ro
   for (let k = 0; k < ids.length; k++) {
     const vertexId = idFor(ids[k], columnType, "id");
     if (isFail(vertexId)) { out.reject(vertexId.code, vertexId.message, serviceName); continue; }
-    const id = clientId !== undefined
-      ? clientMutationId(serviceName, clientId, ids.length > 1 ? k : undefined)
-      : vertexMutationId(serviceName, columnName, op, ts, vertexId, props);
-    out.accept({ kind: "vertex", op, id, ts, service: serviceName, column: columnName, vertexId, props });
+    const client = clientId !== undefined ? { service: serviceName, clientId, ...(ids.length > 1 ? { fanoutIndex: k } : {}) } : undefined;
+    out.accept(vertexMutation(serviceName, columnName, op, ts, vertexId, props, client));
   }
 }

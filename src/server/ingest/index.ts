@@ -55,7 +55,7 @@ export { decodeNdjson } from "./ndjson.ts";
 export { decodeTsv } from "./tsv.ts";
 export { depthExceeds } from "./depth.ts";
 export { checkersFor, type Checkers, type LabelChecker, type ColumnChecker, type PropsOutcome } from "./checkers.ts";
-export { edgeMutationId, vertexMutationId, deleteAllMutationId, clientMutationId, mutationIdHexLength } from "./mutation-id.ts";
+export { edgeMutation, vertexMutation, deleteAllMutation, clientMutationId, mutationIdHexLength, type IdentifiedMutation } from "./mutation-id.ts";
 export { quarantineRecords, quarantineRecord, truncateUtf8, type QuarantineRecord, type QuarantineOptions } from "./quarantine.ts";
 export type { VertexRoute } from "./elements.ts";
 export {

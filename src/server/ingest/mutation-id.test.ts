@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import type { PropValue } from "../../lib/index.ts";
+import { decodeMutation, type PropValue } from "../../lib/index.ts";
 import { decodeNdjson } from "./ndjson.ts";
 import { decodeTsv } from "./tsv.ts";
-import { clientMutationId, deleteAllMutationId, edgeMutationId, mutationIdHexLength, vertexMutationId } from "./mutation-id.ts";
+import { clientMutationId, deleteAllMutation, edgeMutation, mutationIdHexLength, vertexMutation } from "./mutation-id.ts";
 import { standardLookup } from "./test-lookup.ts";
 
 // Replay a failure with SEED=<seed> (fast-check prints the seed of a failing run).
@@ -23,8 +23,8 @@ const edgeArgs = fc.record({
   to: end,
   props,
 });
-type EdgeArgs = { service: string; label: string; op: string; ts: number; from: PropValue; to: PropValue; props: Record<string, PropValue> };
-const idOf = (a: EdgeArgs) => edgeMutationId(a.service, a.label, a.op, a.ts, a.from, a.to, a.props);
+type EdgeArgs = { service: string; label: string; op: "insert" | "update" | "increment" | "delete" | "insertBulk"; ts: number; from: PropValue; to: PropValue; props: Record<string, PropValue> };
+const idOf = (a: EdgeArgs) => edgeMutation(a.service, a.label, a.op, a.ts, a.from, a.to, a.props).mutation.id;
 
 function shuffled<T>(items: T[], order: number[]): T[] {
   const copy = items.slice();
@@ -86,10 +86,22 @@ describe("ingest: mutation ids", () => {
 
   test("ingest: mutation ids: kinds and tenants never share an id space", () => {
     fc.assert(fc.property(fc.string({ minLength: 1 }), fc.nat(), (clientId, ts) => {
-      expect(clientMutationId("s1", clientId)).not.toBe(clientMutationId("s2", clientId));
-      expect(clientMutationId("s1", clientId)).not.toBe(clientMutationId("s1", clientId, 0));
-      expect(edgeMutationId("s", "l", "insert", ts, 1, 1, {})).not.toBe(vertexMutationId("s", "l", "insert", ts, 1, {}));
-      expect(deleteAllMutationId("s", "l", ts, 1, "out")).not.toBe(deleteAllMutationId("s", "l", ts, 1, "in"));
+      expect(clientMutationId({ service: "s1", clientId })).not.toBe(clientMutationId({ service: "s2", clientId }));
+      expect(clientMutationId({ service: "s1", clientId })).not.toBe(clientMutationId({ service: "s1", clientId, fanoutIndex: 0 }));
+      expect(edgeMutation("s", "l", "insert", ts, 1, 1, {}).mutation.id).not.toBe(vertexMutation("s", "l", "insert", ts, 1, {}).mutation.id);
+      expect(deleteAllMutation("s", "l", ts, 1, "out").mutation.id).not.toBe(deleteAllMutation("s", "l", ts, 1, "in").mutation.id);
+    }), runs);
+  });
+
+  test("ingest: mutation ids: the WAL record is the mutation as JSON, id first, and the id hashes the rest", () => {
+    const encoder = new TextEncoder();
+    fc.assert(fc.property(edgeArgs, fc.option(fc.string({ minLength: 1 }), { nil: undefined }), (a, clientId) => {
+      const made = edgeMutation(a.service, a.label, a.op, a.ts, a.from, a.to, a.props, clientId === undefined ? undefined : { service: a.service, clientId });
+      expect(made.record.startsWith(`{"id":"${made.mutation.id}",`)).toBe(true);
+      expect(decodeMutation(encoder.encode(made.record))).toEqual(made.mutation);
+      const rest = `{${made.record.slice(`{"id":"${made.mutation.id}",`.length)}`;
+      const hashed = Bun.SHA256.hash(rest, "hex").slice(0, mutationIdHexLength);
+      expect(hashed === made.mutation.id).toBe(clientId === undefined);
     }), runs);
   });
 

@@ -6,7 +6,8 @@
  * that fans out (`froms × tos`, `ids`) reserves the rest before it expands, so an element that
  * would fan out past `rowsMax` is refused before any of its rows are built.
  */
-import { EdgeflowError, type Mutation } from "../../lib/index.ts";
+import { EdgeflowError, assertMutation } from "../../lib/index.ts";
+import type { IdentifiedMutation } from "./mutation-id.ts";
 import type { DecodeResult, RowErrorCode, RowResult } from "./types.ts";
 
 export class RowCollector {
@@ -41,9 +42,10 @@ export class RowCollector {
     if (count > 1) this.reserve(count - 1);
   }
 
-  accept(mutation: Mutation): void {
+  accept({ mutation, record }: IdentifiedMutation): void {
+    assertMutation(mutation);
     this.acceptedCount++;
-    this.rows.push({ ok: true, index: this.index, line: this.line, mutation, service: mutation.service });
+    this.rows.push({ ok: true, index: this.index, line: this.line, mutation, record, service: mutation.service });
   }
 
   reject(code: RowErrorCode, message: string, service?: string): void {

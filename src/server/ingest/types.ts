@@ -33,6 +33,8 @@ export interface AcceptedRow {
   /** The physical line number, from 1, for line formats (NDJSON, TSV); undefined for JSON arrays. */
   line: number | undefined;
   mutation: Mutation;
+  /** The mutation's WAL record: its JSON text, id first (see mutation-id.ts). */
+  record: string;
   /** The tenant the row belongs to (the label's `serviceName`, or the vertex's service). */
   service: string;
 }

@@ -56,6 +56,8 @@ export interface MutateDeps {
   now: () => number;
 }
 
+const encoder = new TextEncoder();
+
 /** Errors listed in an answer; the rest are counted, and all of them are in the quarantine. */
 export const answerErrorsMax = 100;
 
@@ -99,12 +101,12 @@ async function ingest(c: Context<AppEnv>, deps: MutateDeps, plan: IngestPlan): P
     const decision = deps.quotas.admit(principal.service.serviceName, result.acceptedCount);
     for (const [k, v] of Object.entries(decision.headers)) c.header(k, v);
   }
-  const mutations = [];
-  for (const row of result.rows) if (row.ok) mutations.push(row.mutation);
+  const records: Uint8Array[] = [];
+  for (const row of result.rows) if (row.ok) records.push(encoder.encode(row.record));
   deps.metrics.countRows(result);
   // The two logs are independent, so the good rows do not wait for the refused ones' commit
   // (keepQuarantined never throws).
-  await Promise.all([keepQuarantined(deps, c.get("log"), quarantineRecords(result, { receivedAtMs })), deps.log.write(mutations, wait)]);
+  await Promise.all([keepQuarantined(deps, c.get("log"), quarantineRecords(result, { receivedAtMs })), deps.log.write(records, wait)]);
   return answer(c, plan, result, wait);
 }
 

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { decodeMutation, type EdgeMutation } from "../../lib/index.ts";
+import { decodeMutation, encodeMutation, type EdgeMutation } from "../../lib/index.ts";
 import { tempDir } from "../../../test/support/tmp.ts";
 import { IngestLog } from "./log.ts";
 
@@ -11,7 +11,7 @@ test("mutate: log: a write larger than one WAL append, and as large a quarantine
     const mutations: EdgeMutation[] = Array.from({ length: count }, (_, i) => ({
       kind: "edge", op: "insert", id: `id${i}`, ts: i + 1, service: "s", label: "l", from: i, to: "x".repeat(40), props: { n: i },
     }));
-    const lastSeq = await log.write(mutations, "durable");
+    const lastSeq = await log.write(mutations.map(encodeMutation), "durable");
     expect(lastSeq).toBe(count);
     const cursor = log.mutations.openCursor(1);
     const read = [];

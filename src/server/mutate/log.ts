@@ -16,7 +16,7 @@
  *   durable.
  */
 import path from "node:path";
-import { EdgeflowError, encodeMutation, type Mutation } from "../../lib/index.ts";
+import { EdgeflowError } from "../../lib/index.ts";
 import { openWal, type AppendResult, type FileLayer, type Wal, type WalLogger, type WalObserver } from "../../wal/index.ts";
 import type { QuarantineRecord } from "../ingest/index.ts";
 
@@ -90,12 +90,15 @@ export class IngestLog {
   /** Called with the last sequence number of every acknowledged write (freshness starts there). */
   onAcknowledged: ((lastSeq: number) => void) | undefined;
 
-  /** Writes mutations and answers when the wait mode is satisfied. Returns the last sequence number. */
-  async write(mutations: readonly Mutation[], wait: WaitMode): Promise<number> {
-    if (mutations.length === 0) return this.mutations.lastSeq;
+  /**
+   * Writes mutation records (the accepted rows' `record`, or `encodeMutation`) and answers when
+   * the wait mode is satisfied. Returns the last sequence number.
+   */
+  async write(records: readonly Uint8Array[], wait: WaitMode): Promise<number> {
+    if (records.length === 0) return this.mutations.lastSeq;
     // A failure after an earlier append was written fails the request: the client retries, and
     // the rows' deterministic ids make the replayed ones collapse downstream.
-    const results = await appendAll(this.mutations, mutations.map(encodeMutation), wait !== "async");
+    const results = await appendAll(this.mutations, records, wait !== "async");
     const lastSeq = results[results.length - 1]?.lastSeq ?? this.mutations.lastSeq;
     this.onAcknowledged?.(lastSeq);
     if (wait === "visible" && this.visibility) {
