@@ -8,14 +8,15 @@
  * interleavings. The group commit's fsync is the exception because it is on every sync
  * request's path: alone it takes 0.2-0.4 ms here, but while the sink's inserts write to the same
  * disk it took 2-20 ms, and on the event loop it stopped every request meanwhile
- * (bench/ingest-http.ts). `fs.fdatasync` runs the syscall on a worker thread (strace shows it
- * off the main thread), so the loop goes on decoding the next requests while the disk works.
+ * (bench/ingest-http.ts). It runs on a thread of its own (`fsync-thread.ts`), so the loop goes
+ * on decoding the next requests while the disk works.
  *
  * Errors are thrown as they come from the OS (objects with a string `code` such as "EIO" or
  * "ENOSPC"); `errorCode` reads it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fdatasyncOnThread } from "./fsync-thread.ts";
 
 export interface FileLayer {
   /** Creates `dir` and its parents if missing. */
@@ -99,7 +100,7 @@ export const nodeFileLayer: FileLayer = {
     fs.fdatasyncSync(fd);
   },
   fdatasyncAsync(fd) {
-    return new Promise((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    return fdatasyncOnThread(fd);
   },
   truncate(fd, size) {
     fs.ftruncateSync(fd, size);
