@@ -4,7 +4,7 @@
  * (retriable while ClickHouse is down, the schema made once it is back).
  */
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { LabelDef, Mutation } from "../../src/lib/index.ts";
+import { EdgeflowError, type LabelDef, type Mutation } from "../../src/lib/index.ts";
 import { referenceAdjacency } from "../../src/store/graph/reference-fold.ts";
 import { MutationBuilder, testColumn, testLabel } from "../../src/store/graph/test-fixtures.ts";
 import { createGraphStore, isRetriable, labelViewName, openStore, quoteIdentifier, quoteString, type GraphStore, type Store } from "../../src/store/index.ts";
@@ -151,6 +151,45 @@ for (const engine of engines) {
           WHERE database = ${quoteString(fx.store.database)} AND table = 'mutations' AND active`);
         expect(Number(parts[0]?.n)).toBeGreaterThan(0);
       });
+    }
+  });
+}
+
+for (const engine of engines) {
+  test(`graph: ${engine}: a batch retried after a failed insert is sent as encoded the first time, not encoded again`, async () => {
+    const fx = await openGraph(engine, "gre");
+    try {
+      const { labels, mutations } = mixedBatch("re");
+      let lookups = 0;
+      const registry = new TestRegistry().add(...labels);
+      const counting = { label: (name: string) => (lookups++, registry.label(name)) };
+      let inserts = 0;
+      const failingOnce = new Proxy(fx.store, {
+        get(target, key) {
+          if (key === "insert") {
+            return (request: Parameters<Store["insert"]>[0]) => {
+              if (inserts++ === 0) return Promise.reject(new EdgeflowError("unavailable", "test_outage", "the store is down"));
+              return target.insert(request);
+            };
+          }
+          const value: unknown = Reflect.get(target, key);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const graph = createGraphStore(failingOnce, { schema: counting });
+      const rows = sinkRows(mutations);
+      const failure = await graph.writeMutations(rows, "1-12").then(() => undefined, (e: unknown) => e);
+      expect(isRetriable(failure)).toBe(true);
+      const encodedLookups = lookups;
+      expect(encodedLookups).toBeGreaterThan(0);
+      await graph.writeMutations(rows, "1-12");
+      expect(lookups).toBe(encodedLookups);
+      expect(await rowCount(fx.store, "mutations", `id IN (${mutations.map((m) => quoteString(m.id)).join(", ")})`)).toBe(mutations.length);
+      // Another array of the same rows is a new batch: encoded again.
+      await graph.writeMutations(sinkRows(mutations), "1-12");
+      expect(lookups).toBeGreaterThan(encodedLookups);
+    } finally {
+      await fx.close();
     }
   });
 }
