@@ -3,7 +3,10 @@
  * fsync) of 1,000-row NDJSON batches from concurrent clients to a server in its own process,
  * beside two limits measured in the same run on the same bytes:
  * - the parse limit: `JSON.parse` of every line in this runtime;
- * - the disk limit: a sequential append + `fdatasync` of each batch.
+ * - the disk limit: a sequential append + `fdatasync` of each batch;
+ * - the work floor: what every row costs at the least on one thread, whatever the server around
+ *   it: `JSON.parse`, the mutation and its id (canonical JSON + SHA-256, `edgeMutation`), its
+ *   record's bytes and their CRC32C. No HTTP, validation, framing or fsync.
  * Then a second phase at half the measured rate, for the ack latency at that load. Both run
  * twice: against the server as it runs (its sink writing into chDB on the same cores), and with
  * ClickHouse unreachable, where the sink waits to retry and ingest runs alone.
@@ -16,6 +19,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { edgeMutation } from "../src/server/ingest/index.ts";
+import { crc32c } from "../src/wal/index.ts";
 import { spawnServer } from "../test/binary/spawn-server.ts";
 import { freePorts } from "../test/support/clickhouse-server.ts";
 import { formatCount, percentile } from "./stats.ts";
@@ -37,6 +42,7 @@ export interface IngestBenchResult {
   halfLoadP99Ms: number;
   parseRowsPerSecond: number;
   diskRowsPerSecond: number;
+  floorRowsPerSecond: number;
   ratioToParse: number;
   ratioToDisk: number;
   /** The same with ClickHouse unreachable: the sink waits, ingest has the cores. */
@@ -80,6 +86,21 @@ function parseLimit(batches: string[]): number {
     JSON.parse(line);
     rows++;
   }
+  return rows / ((performance.now() - started) / 1000);
+}
+
+function workFloor(batches: string[]): number {
+  const encoder = new TextEncoder();
+  const started = performance.now();
+  let rows = 0;
+  let check = 0;
+  for (const batch of batches) for (const line of batch.split("\n")) {
+    const el = JSON.parse(line) as { timestamp: number; from: number; to: string; label: string; props: Record<string, string | number> };
+    const { record } = edgeMutation("bench", el.label, "insert", el.timestamp, el.from, el.to, el.props);
+    check ^= crc32c(encoder.encode(record));
+    rows++;
+  }
+  if (check === 0.5) throw new Error("unreachable: keeps the checksums alive");
   return rows / ((performance.now() - started) / 1000);
 }
 
@@ -183,6 +204,8 @@ export async function main(partial: Partial<IngestBenchOptions> = {}): Promise<I
     // sink still draining the backlog into chDB. The parse runs twice (JIT warm).
     parseLimit(batches);
     const parseRowsPerSecond = parseLimit(batches);
+    workFloor(batches);
+    const floorRowsPerSecond = workFloor(batches);
     const diskRowsPerSecond = diskLimit(batches, dir);
     const extra = (process.env.BENCH_SERVER_ARGS ?? "").split(" ").filter(Boolean);
     const full = await measureServer(o, batches, extra);
@@ -194,6 +217,7 @@ export async function main(partial: Partial<IngestBenchOptions> = {}): Promise<I
       ...full,
       parseRowsPerSecond,
       diskRowsPerSecond,
+      floorRowsPerSecond,
       ratioToParse: full.rowsPerSecond / parseRowsPerSecond,
       ratioToDisk: full.rowsPerSecond / diskRowsPerSecond,
       aloneRowsPerSecond: alone.rowsPerSecond,
@@ -207,6 +231,7 @@ export async function main(partial: Partial<IngestBenchOptions> = {}): Promise<I
     o.log(`  edgeflow sync ingest, ClickHouse unreachable      ${line(alone)}`);
     o.log(`  parse limit (JSON.parse)  ${formatCount(parseRowsPerSecond)} rows/s   ratio ${result.ratioToParse.toFixed(2)}, sink waiting ${result.aloneRatioToParse.toFixed(2)} (goal >= 0.50)`);
     o.log(`  disk limit (append+sync)  ${formatCount(diskRowsPerSecond)} rows/s   ratio ${result.ratioToDisk.toFixed(2)}`);
+    o.log(`  work floor, one thread    ${formatCount(floorRowsPerSecond)} rows/s   (parse + id + record + CRC32C a row: ${(floorRowsPerSecond / parseRowsPerSecond).toFixed(2)} of the parse limit at best)`);
     return result;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
