@@ -26,6 +26,16 @@ export class Metrics {
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "edgeflow_process_" });
+    if (options.defaultMetrics === false) return;
+    collectDefaultMetrics({ register: this.registry, prefix: defaultMetricsPrefix });
+    // Their collector calls `v8.getHeapSpaceStatistics()`, which in Bun walks the heap: ~160 ms
+    // on the event loop with 2M live objects, so every scrape stalled ingest that long (a CPU
+    // profile of bench/ingest-http.ts's server caught it). The process's heap and RSS are still
+    // reported, by the other default metrics, from `process.memoryUsage()`.
+    for (const name of heapSpaceMetricNames) this.registry.removeSingleMetric(`${defaultMetricsPrefix}${name}`);
   }
 }
+
+const defaultMetricsPrefix = "edgeflow_process_";
+/** prom-client's per-heap-space gauges (`heapSpacesSizeAndUsed.js`). */
+export const heapSpaceMetricNames = ["nodejs_heap_space_size_total_bytes", "nodejs_heap_space_size_used_bytes", "nodejs_heap_space_size_available_bytes"];
