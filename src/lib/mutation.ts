@@ -68,9 +68,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function assertMutation(m: Mutation): void {
-  assert(Number.isSafeInteger(m.ts) && m.ts >= 0, `mutation ts must be a non-negative integer, got ${m.ts}`);
+  // Runs per row, so the messages with values are built only on failure.
+  if (!Number.isSafeInteger(m.ts) || m.ts < 0) assert(false, `mutation ts must be a non-negative integer, got ${m.ts}`);
   assert(typeof m.id === "string" && m.id.length > 0, "mutation id must be a non-empty string");
-  assert(m.kind === "edge" || m.kind === "vertex", `unknown mutation kind ${(m as { kind: unknown }).kind}`);
+  if (m.kind !== "edge" && m.kind !== "vertex") assert(false, `unknown mutation kind ${(m as { kind: unknown }).kind}`);
 }
 
 export function encodeMutation(m: Mutation): Uint8Array {
