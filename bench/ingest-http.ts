@@ -104,20 +104,23 @@ function workFloor(batches: string[]): number {
   return rows / ((performance.now() - started) / 1000);
 }
 
-function diskLimit(batches: string[], dir: string): number {
+function diskLimit(batches: string[], dir: string): { rowsPerSecond: number; fsyncP99Ms: number } {
   const file = path.join(dir, "disk-limit.bin");
   const fd = fs.openSync(file, "w");
+  const fsyncMs: number[] = [];
   const started = performance.now();
   let rows = 0;
   for (const batch of batches) {
     fs.writeSync(fd, Buffer.from(batch));
+    const syncStarted = performance.now();
     fs.fdatasyncSync(fd);
+    fsyncMs.push(performance.now() - syncStarted);
     rows += batch.split("\n").length;
   }
   const seconds = (performance.now() - started) / 1000;
   fs.closeSync(fd);
   fs.rmSync(file);
-  return rows / seconds;
+  return { rowsPerSecond: rows / seconds, fsyncP99Ms: percentile(fsyncMs.sort((a, b) => a - b), 99) };
 }
 
 async function send(url: string, body: string): Promise<number> {
@@ -166,6 +169,17 @@ interface ServerFigures {
   ackP50Ms: number;
   ackP99Ms: number;
   halfLoadP99Ms: number;
+  /** WAL fsyncs during the half-load phase, and the share of them that took over 10 ms. */
+  halfLoadFsyncs: number;
+  halfLoadFsyncsOver10msShare: number;
+}
+
+/** The server's WAL fsync histogram (`/metrics`): cumulative counts by upper bound. */
+async function fsyncHistogram(url: string): Promise<Map<string, number>> {
+  const r = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
+  const counts = new Map<string, number>();
+  for (const m of (await r.text()).matchAll(/^edgeflow_wal_fsync_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) counts.set(m[1] as string, Number(m[2]));
+  return counts;
 }
 
 /** Closed-loop sync ingest into a fresh server started with `extraArgs`, then the half-load run. */
@@ -180,8 +194,14 @@ async function measureServer(o: IngestBenchOptions, batches: string[], extraArgs
     await closedLoop(server.url, batches.slice(0, Math.min(5, batches.length)), 1); // warm-up
     const run = await closedLoop(server.url, batches, o.clients);
     const rowsPerSecond = (batches.length * o.rowsPerBatch) / run.seconds;
+    const fsyncsBefore = await fsyncHistogram(server.url);
     const half = await openLoop(server.url, batches.slice(0, Math.max(10, Math.floor(batches.length / 2))), rowsPerSecond / 2 / o.rowsPerBatch);
+    const fsyncsAfter = await fsyncHistogram(server.url);
+    const during = (le: string) => (fsyncsAfter.get(le) ?? 0) - (fsyncsBefore.get(le) ?? 0);
+    const halfLoadFsyncs = during("+Inf");
     return {
+      halfLoadFsyncs,
+      halfLoadFsyncsOver10msShare: halfLoadFsyncs === 0 ? 0 : 1 - during("0.01") / halfLoadFsyncs,
       rowsPerSecond,
       mibPerSecond: bytes / run.seconds / 2 ** 20,
       ackP50Ms: percentile(run.latencies, 50),
@@ -206,7 +226,8 @@ export async function main(partial: Partial<IngestBenchOptions> = {}): Promise<I
     const parseRowsPerSecond = parseLimit(batches);
     workFloor(batches);
     const floorRowsPerSecond = workFloor(batches);
-    const diskRowsPerSecond = diskLimit(batches, dir);
+    const disk = diskLimit(batches, dir);
+    const diskRowsPerSecond = disk.rowsPerSecond;
     const extra = (process.env.BENCH_SERVER_ARGS ?? "").split(" ").filter(Boolean);
     const full = await measureServer(o, batches, extra);
     // The same server with ClickHouse unreachable (an outage: the sink waits to retry and ingest
@@ -225,12 +246,12 @@ export async function main(partial: Partial<IngestBenchOptions> = {}): Promise<I
       aloneRatioToParse: alone.rowsPerSecond / parseRowsPerSecond,
     };
     const line = (f: ServerFigures) =>
-      `${formatCount(f.rowsPerSecond)} rows/s  ${f.mibPerSecond.toFixed(1)} MiB/s  ack p50 ${f.ackP50Ms.toFixed(1)} ms  p99 ${f.ackP99Ms.toFixed(1)} ms; at half that load ack p99 ${f.halfLoadP99Ms.toFixed(1)} ms (goal < 10 ms)`;
+      `${formatCount(f.rowsPerSecond)} rows/s  ${f.mibPerSecond.toFixed(1)} MiB/s  ack p50 ${f.ackP50Ms.toFixed(1)} ms  p99 ${f.ackP99Ms.toFixed(1)} ms; at half that load ack p99 ${f.halfLoadP99Ms.toFixed(1)} ms (goal < 10 ms), WAL fsyncs over 10 ms ${(100 * f.halfLoadFsyncsOver10msShare).toFixed(0)}% of ${f.halfLoadFsyncs}`;
     o.log(`ingest-http: ${formatCount(batches.length * o.rowsPerBatch)} rows in ${o.batches} batches of ${o.rowsPerBatch}, ${o.clients} clients, wait=durable`);
     o.log(`  edgeflow sync ingest, sink writing to chDB        ${line(full)}`);
     o.log(`  edgeflow sync ingest, ClickHouse unreachable      ${line(alone)}`);
     o.log(`  parse limit (JSON.parse)  ${formatCount(parseRowsPerSecond)} rows/s   ratio ${result.ratioToParse.toFixed(2)}, sink waiting ${result.aloneRatioToParse.toFixed(2)} (goal >= 0.50)`);
-    o.log(`  disk limit (append+sync)  ${formatCount(diskRowsPerSecond)} rows/s   ratio ${result.ratioToDisk.toFixed(2)}`);
+    o.log(`  disk limit (append+sync)  ${formatCount(diskRowsPerSecond)} rows/s   ratio ${result.ratioToDisk.toFixed(2)}; its fdatasync p99 ${disk.fsyncP99Ms.toFixed(2)} ms`);
     o.log(`  work floor, one thread    ${formatCount(floorRowsPerSecond)} rows/s   (parse + id + record + CRC32C a row: ${(floorRowsPerSecond / parseRowsPerSecond).toFixed(2)} of the parse limit at best)`);
     return result;
   } finally {
