@@ -184,6 +184,9 @@ async function fsyncHistogram(url: string): Promise<Map<string, number>> {
 
 /** Closed-loop sync ingest into a fresh server started with `extraArgs`, then the half-load run. */
 async function measureServer(o: IngestBenchOptions, batches: string[], extraArgs: string[]): Promise<ServerFigures> {
+  // Each server starts on a quiet disk: the pages an earlier phase left dirty (chDB's parts are
+  // not fsynced) would otherwise be written back under this one's fsyncs.
+  if (Bun.spawnSync(["sync"]).exitCode !== 0) throw new Error("sync failed");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "edgeflow-bench-ingest-"));
   const server = await spawnServer({
     args: ["serve", "--port", "0", "--host", "127.0.0.1", "--data-dir", dir, "--admin-token", admin, "--log-level", "info", "--service-rows-per-second", "100000000", ...extraArgs],
