@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { errorCode } from "./file-layer.ts";
-import { fdatasyncOnThread } from "./fsync-thread.ts";
+import { fdatasyncOnThread, terminateFsyncThread } from "./fsync-thread.ts";
 import { tempDirsPerTest } from "./test-util.ts";
 
 const newDir = tempDirsPerTest();
@@ -51,5 +51,22 @@ test("wal: fsync thread: many fsyncs at once on several files all settle", async
     }
   } finally {
     for (const fd of fds) fs.closeSync(fd);
+  }
+});
+
+test("wal: fsync thread: if the thread ends, what waits on it settles (done or EIO) and the next fsync starts a new one", async () => {
+  const dir = newDir();
+  const fd = fs.openSync(path.join(dir, "data"), "w");
+  try {
+    await fdatasyncOnThread(fd);
+    terminateFsyncThread();
+    const outcome = await within(fdatasyncOnThread(fd).then(() => "done", (e: unknown) => errorCode(e)), 5_000);
+    expect(outcome === "done" || outcome === "EIO").toBe(true);
+    // Once the old thread's end is noticed, a new one answers.
+    let answered = false;
+    for (let tries = 0; !answered && tries < 50; tries++) answered = await fdatasyncOnThread(fd).then(() => true, () => false);
+    expect(answered).toBe(true);
+  } finally {
+    fs.closeSync(fd);
   }
 });

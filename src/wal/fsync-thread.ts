@@ -14,7 +14,9 @@
  *   slot i: [state, fd, errno]   state: 0 free, 3 claimed, 1 requested, 2 done
  *   word 0: the doorbell, bumped on every request; the worker sleeps on it.
  *
- * The thread keeps the process alive only while a request is pending.
+ * The thread keeps the process alive only while a request is pending. Should it ever end, the
+ * fsyncs waiting on it fail with EIO (the log then fails, as on any failed fsync: a restart
+ * recovers) and the next fsync starts a new thread.
  */
 import * as os from "node:os";
 
@@ -52,6 +54,7 @@ self.onmessage = (event) => {
 `;
 
 const codeOfErrno = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
+const eioErrno = os.constants.errno.EIO;
 
 class FsyncError extends Error {
   constructor(readonly code: string) {
@@ -64,11 +67,32 @@ class FsyncThread {
   private readonly worker: Worker;
   private pending = 0;
 
-  constructor() {
+  constructor(onClose: () => void) {
     const url = URL.createObjectURL(new Blob([workerSource], { type: "application/javascript" }));
     this.worker = new Worker(url);
+    this.worker.addEventListener("close", () => {
+      onClose();
+      this.refuseAll();
+    });
     this.worker.postMessage({ buffer: this.words.buffer, slotsMax });
     this.worker.unref();
+  }
+
+  /** Ends the thread; what waits on it fails with EIO. */
+  terminate(): void {
+    this.worker.terminate();
+  }
+
+  /** The thread is gone: every request still out is answered EIO. */
+  private refuseAll(): void {
+    for (let i = 0; i < slotsMax; i++) {
+      const at = 1 + i * slotWords;
+      const state = Atomics.load(this.words, at);
+      if (state !== requested && state !== claimed) continue;
+      this.words[at + 2] = eioErrno;
+      Atomics.store(this.words, at, done);
+      Atomics.notify(this.words, at);
+    }
   }
 
   async fdatasync(fd: number): Promise<void> {
@@ -106,6 +130,16 @@ let thread: FsyncThread | undefined;
 
 /** fdatasync(fd) on the fsync thread; rejects with an error whose `code` is the errno's name. */
 export function fdatasyncOnThread(fd: number): Promise<void> {
-  thread ??= new FsyncThread();
+  if (thread === undefined) {
+    const made: FsyncThread = new FsyncThread(() => {
+      if (thread === made) thread = undefined;
+    });
+    thread = made;
+  }
   return thread.fdatasync(fd);
+}
+
+/** Ends the fsync thread, as a crash of it would (tests). */
+export function terminateFsyncThread(): void {
+  thread?.terminate();
 }
