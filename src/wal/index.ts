@@ -39,7 +39,8 @@
  * async append once write() returned. Any write or fsync error other than ENOSPC makes the log
  * refuse all writes until reopened (PostgreSQL's fsyncgate lesson); ENOSPC and the disk budget
  * refuse appends ("unavailable", `wal_disk_full`) until a checkpoint frees space. Nothing is
- * acknowledged after a failure. Details in `group-commit.ts`.
+ * acknowledged after a failure. The group commit's fdatasync runs on a thread of its own, so
+ * requests are decoded meanwhile. Details in `group-commit.ts`.
  *
  * Limits. Every queue and size has a `...Max` option (see `options.ts`): `segmentBytesMax`
  * (64 MiB), `recordBytesMax` (1 MiB), `appendRecordCountMax` (100,000), `appendBytesMax`
@@ -50,7 +51,8 @@
  * `decoder` (frames), `segments` (segment files), `recovery` and `repair` (open-time scan and
  * cuts), `checkpoint`, `group-commit` (batching, fsync, failure), `cursor` (reading),
  * `errors` (the log's EdgeflowErrors), `options` (defaults, limits and their checks),
- * `file-layer` (the real file system) and `fault-fs` (a lying one for tests), `wal` (wiring).
+ * `file-layer` (the real file system), `fsync-thread` (its off-loop fdatasync) and `fault-fs`
+ * (a lying one for tests), `wal` (wiring).
  */
 export { openWal, Wal } from "./wal.ts";
 export type { AppendOptions, CheckpointResult, WalHealth, WalMetrics, WalState } from "./wal.ts";
