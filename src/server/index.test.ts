@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import fs from "node:fs";
+import path from "node:path";
 import type { Edgeflow } from "./index.ts";
 import { call, openTestEdgeflow } from "../../test/support/app.ts";
+import { uniqueDatabaseName } from "../../test/support/clickhouse-server.ts";
+import { tempDir } from "../../test/support/tmp.ts";
 
 let ef: Edgeflow;
 beforeAll(async () => {
@@ -58,4 +62,33 @@ describe("operations endpoints", () => {
     expect(r.headers.get("content-type")).toContain("text/html");
     expect(await r.text()).toContain("openapi.json");
   });
+});
+
+test("server: with --wal-dir the WAL lives there, not in the data dir, and a restart reads it back from there", async () => {
+  const dataDir = tempDir();
+  const walDir = tempDir();
+  const config = { dataDir, walDir, clickhouseDatabase: uniqueDatabaseName("waldir") };
+  const first = await openTestEdgeflow(config);
+  let lastSeq = 0;
+  try {
+    await call(first, "POST", "/graphs/createService", { body: { serviceName: "wd" } });
+    const label = { label: "wd_view", srcServiceName: "wd", srcColumnName: "u", srcColumnType: "long", tgtServiceName: "wd", tgtColumnName: "i", tgtColumnType: "long", props: [] };
+    expect((await call(first, "POST", "/graphs/createLabel", { body: label })).status).toBe(200);
+    const lines = [1, 2, 3].map((i) => JSON.stringify({ timestamp: i, from: i, to: i + 1, label: "wd_view" })).join("\n");
+    const r = await call(first, "POST", "/v1/mutate?wait=durable", { rawBody: lines, headers: { "content-type": "application/x-ndjson" } });
+    expect(r.body).toMatchObject({ accepted: 3, rejected: 0 });
+    lastSeq = first.ingestLog.mutations.lastSeq;
+    expect(lastSeq).toBeGreaterThanOrEqual(3);
+  } finally {
+    await first.close();
+  }
+  expect(fs.readdirSync(path.join(walDir, "wal")).some((name) => name.endsWith(".wal"))).toBe(true);
+  expect(fs.existsSync(path.join(walDir, "quarantine"))).toBe(true);
+  expect(fs.existsSync(path.join(dataDir, "wal"))).toBe(false);
+  const again = await openTestEdgeflow(config);
+  try {
+    expect(again.ingestLog.mutations.lastSeq).toBe(lastSeq);
+  } finally {
+    await again.close();
+  }
 });

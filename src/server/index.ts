@@ -104,7 +104,7 @@ export async function openEdgeflow(config: Config, deps: Deps = {}): Promise<Edg
   try {
     const ingestMetrics = new IngestMetrics(metrics.registry);
     ingestLog = await IngestLog.open({
-      dataDir: config.dataDir,
+      dataDir: config.walDir ?? config.dataDir,
       repair: config.walRepair,
       segmentBytesMax: config.walSegmentBytes,
       diskBytesMax: config.walDiskBytesMax,

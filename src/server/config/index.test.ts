@@ -36,6 +36,12 @@ describe("config", () => {
     expect(() => parseCommandLine(["--chdb-sessions", "two"], {})).toThrow(/--chdb-sessions/);
   });
 
+  test("config: the WAL's folder defaults to the data dir and can be set apart", () => {
+    expect(parseCommandLine([], {}).config.walDir).toBeUndefined();
+    expect(parseCommandLine(["--wal-dir", "wal-disk"], {}).config.walDir).toBe(path.resolve("wal-disk"));
+    expect(parseCommandLine([], { EDGEFLOW_WAL_DIR: "/mnt/wal" }).config.walDir).toBe("/mnt/wal");
+  });
+
   test("config: sizes accept units", () => {
     expect(parseCommandLine(["--wal-segment-bytes", "8MiB"], {}).config.walSegmentBytes).toBe(8 * 1024 * 1024);
     expect(parseCommandLine(["--body-bytes-max", "65536"], {}).config.bodyBytesMax).toBe(65536);

@@ -27,6 +27,11 @@ export interface Config {
   /** Embedded engine: sessions that run statements in parallel; unset: the cores, 2 to 8. */
   chdbSessions: number | undefined;
   logLevel: LogLevel;
+  /**
+   * Where the WAL lives (its `wal/` and `quarantine/` folders); unset: the data dir. On a disk
+   * of its own its fsyncs do not queue behind the embedded engine's writes.
+   */
+  walDir: string | undefined;
   /** Start even when the WAL has a corrupt record before its tail, truncating there. */
   walRepair: boolean;
   walSegmentBytes: number;
@@ -65,6 +70,7 @@ export const options: readonly Option[] = [
   { key: "clickhousePassword", flag: "clickhouse-password", env: "EDGEFLOW_CLICKHOUSE_PASSWORD", kind: "string", help: "ClickHouse password (remote engine)" },
   { key: "chdbSessions", flag: "chdb-sessions", env: "EDGEFLOW_CHDB_SESSIONS", kind: "int", help: "embedded engine: sessions that run statements in parallel (default: the cores, 2 to 8)" },
   { key: "logLevel", flag: "log-level", env: "EDGEFLOW_LOG_LEVEL", kind: "level", default: "info", help: `one of ${logLevels.join(", ")}` },
+  { key: "walDir", flag: "wal-dir", env: "EDGEFLOW_WAL_DIR", kind: "path", help: "folder for the WAL (default: the data dir); on a disk of its own, its fsyncs do not wait behind the engine's writes" },
   { key: "walRepair", flag: "wal-repair", env: "EDGEFLOW_WAL_REPAIR", kind: "bool", default: false, help: "truncate the WAL at a corrupt record instead of refusing to start" },
   { key: "walSegmentBytes", flag: "wal-segment-bytes", env: "EDGEFLOW_WAL_SEGMENT_BYTES", kind: "bytes", default: 64 * MiB, help: "WAL segment size" },
   { key: "walDiskBytesMax", flag: "wal-disk-bytes-max", env: "EDGEFLOW_WAL_DISK_BYTES_MAX", kind: "bytes", default: 8 * 1024 * MiB, help: "WAL disk budget; past it writes get 503" },
