@@ -96,10 +96,15 @@ export interface SinkHealth {
   backlogRows: number;
 }
 
-const retriableKinds = new Set(["unavailable", "timeout", "io", "overloaded"]);
+const retriedKinds = new Set(["unavailable", "timeout", "io", "overloaded"]);
 
-export function isRetriable(error: unknown): boolean {
-  return !(error instanceof EdgeflowError) || retriableKinds.has(error.kind);
+/**
+ * Whether the sink tries a failed write again rather than splitting the batch to isolate a
+ * refused row. Wider than the store's `isRetriable`: an error the sink cannot classify (not an
+ * `EdgeflowError`) is retried too, since splitting would quarantine good rows for it.
+ */
+function sinkRetries(error: unknown): boolean {
+  return !(error instanceof EdgeflowError) || retriedKinds.has(error.kind);
 }
 
 const encoder = new TextEncoder();
@@ -352,7 +357,7 @@ abstract class LogPump<Row> {
     try {
       await this.write(rows, token);
     } catch (error) {
-      if (isRetriable(error)) throw error;
+      if (sinkRetries(error)) throw error;
       const e = error as EdgeflowError;
       if (rows.length === 1) {
         this.log.warn({ code: e.code }, `sink: a row was refused by the store and goes to the quarantine: ${e.message}`);
