@@ -354,7 +354,12 @@ export class FaultFileLayer implements FileLayer {
    * without touching the files: the process that issued it is gone.
    */
   fdatasyncAsync(fd: number): Promise<void> {
-    const { inode } = this.file(fd);
+    let inode: Inode;
+    try {
+      inode = this.file(fd).inode;
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const crashes = this.crashes;
     this.syncing.add(inode);
     return new Promise((resolve, reject) => {

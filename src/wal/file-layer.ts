@@ -7,7 +7,7 @@
  * true})` does not). A synchronous layer keeps recovery, segment rolls and checkpoints free of
  * interleavings. The group commit's fsync is the exception because it is on every sync
  * request's path: alone it takes 0.2-0.4 ms here, but while the sink's inserts write to the same
- * disk it took 2-20 ms, and on the event loop it stopped every request meanwhile
+ * disk 6-14% of them took over 10 ms, and on the event loop it stopped every request meanwhile
  * (bench/ingest-http.ts). It runs on a thread of its own (`fsync-thread.ts`), so the loop goes
  * on decoding the next requests while the disk works.
  *

@@ -27,34 +27,34 @@ const requested = 1;
 const done = 2;
 const claimed = 3;
 
+const codeOfErrno = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
+const eioErrno = os.constants.errno.EIO;
+
+/** The worker: sleeps on the doorbell, then syncs every requested slot. */
 const workerSource = `
 const fs = require("node:fs");
 self.onmessage = (event) => {
-  const words = new Int32Array(event.data.buffer);
-  const slotsMax = event.data.slotsMax;
+  const words = new Int32Array(event.data);
   let rung = 0;
   for (;;) {
     Atomics.wait(words, 0, rung);
     rung = Atomics.load(words, 0);
-    for (let i = 0; i < slotsMax; i++) {
-      const at = 1 + i * 3;
-      if (Atomics.load(words, at) !== 1) continue;
+    for (let i = 0; i < ${slotsMax}; i++) {
+      const at = 1 + i * ${slotWords};
+      if (Atomics.load(words, at) !== ${requested}) continue;
       let errno = 0;
       try {
         fs.fdatasyncSync(words[at + 1]);
       } catch (error) {
-        errno = Math.abs(Number(error && error.errno)) || 5;
+        errno = Math.abs(Number(error && error.errno)) || ${eioErrno};
       }
       words[at + 2] = errno;
-      Atomics.store(words, at, 2);
+      Atomics.store(words, at, ${done});
       Atomics.notify(words, at);
     }
   }
 };
 `;
-
-const codeOfErrno = new Map<number, string>(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
-const eioErrno = os.constants.errno.EIO;
 
 class FsyncError extends Error {
   constructor(readonly code: string) {
@@ -74,7 +74,7 @@ class FsyncThread {
       onClose();
       this.refuseAll();
     });
-    this.worker.postMessage({ buffer: this.words.buffer, slotsMax });
+    this.worker.postMessage(this.words.buffer);
     this.worker.unref();
   }
 
