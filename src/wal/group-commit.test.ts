@@ -68,6 +68,23 @@ test("wal: group commit: the fsync runs off the event loop; appends meanwhile wa
   await wal.close();
 });
 
+test("wal: group commit: flush and close write and sync sync appends queued for several batches, on the event loop", async () => {
+  for (const end of ["flush", "close"] as const) {
+    const fsx = new FaultFileLayer();
+    // A 4 KiB batch limit and a long window: ten 1 KiB sync appends wait for three or more batches.
+    const wal = await openWal(mem(fsx, { groupCommitBytesMax: 4096, groupCommitWindowMs: 10_000, segmentBytesMax: 64 * 1024 }));
+    const answered: number[] = [];
+    const appends = Array.from({ length: 10 }, (_, i) => wal.append([record(i, 1024)], { sync: true }).then((r) => void answered.push(r.lastSeq)));
+    if (end === "flush") await wal.flush();
+    else await wal.close();
+    await Promise.all(appends);
+    expect(answered.sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    if (end === "flush") await wal.close();
+    fsx.crash("power");
+    expect(await readIds(mem(fsx, { segmentBytesMax: 64 * 1024 }))).toEqual(Array.from({ length: 10 }, (_, i) => i));
+  }
+});
+
 test("wal: group commit: a sync append is answered only after the fsync covering it (a power cut right after keeps it)", async () => {
   const fsx = new FaultFileLayer({ seed: 7 });
   const wal = await openWal(mem(fsx));

@@ -12,8 +12,9 @@
  * is written: appends queue up and form the next batch, written when it completes. So a sync
  * in flight covers every byte written, the fd it syncs stays open (a segment rolls only inside
  * a write), and requests go on being decoded meanwhile. The rare fsyncs inside a write (before
- * a segment rolls, after an ENOSPC truncation) and `flush()` stay synchronous; `idle()` waits
- * for the one in flight, and the log awaits it before it flushes or closes.
+ * a segment rolls, after an ENOSPC truncation) and `flush()` stay synchronous: `flush()` writes
+ * every queued batch, then syncs once. `idle()` waits for the fsync in flight, and the log
+ * awaits it before it flushes or closes.
  *
  * Acknowledgment rules, the contract with `src/server`:
  * - a sync append resolves only after an fdatasync that started after all its bytes were
@@ -220,16 +221,22 @@ export class GroupCommit {
     this.clearCommitSchedule();
     // The fsync in flight schedules the next commit when it completes.
     if (this.failure || this.syncInFlight) return;
+    if (!this.writeNextBatch()) return;
+    if (!this.failure) this.syncIfNeeded();
+    if (this.queuedAppends > 0 && !this.failure && !this.syncInFlight) this.schedule();
+  }
+
+  /** Takes the next batch from the queue and writes it; false when the queue was empty. */
+  private writeNextBatch(): boolean {
     const batch = this.takeBatch();
-    if (batch.length === 0) return;
+    if (batch.length === 0) return false;
     this.inflight = batch;
     try {
       this.writeBatch(batch);
-      if (!this.failure) this.syncIfNeeded();
     } finally {
       this.inflight = [];
     }
-    if (this.queuedAppends > 0 && !this.failure && !this.syncInFlight) this.schedule();
+    return true;
   }
 
   private takeBatch(): PendingAppend[] {
@@ -537,10 +544,15 @@ export class GroupCommit {
     for (const w of [...this.waiters]) w.settle(err);
   }
 
-  /** Writes and syncs everything queued now, after `idle()`. Throws if the log failed. */
+  /**
+   * Writes everything queued now, batch after batch, then syncs once on the event loop (not
+   * through `commit()`, whose fsync would wait for a turn of the loop that never comes). Called
+   * after `idle()`. Throws if the log failed.
+   */
   flush(): void {
     assert(!this.syncInFlight, "flush() waits for idle()");
-    while (this.queuedAppends > 0 && !this.failure) this.commit();
+    this.clearCommitSchedule();
+    while (this.queuedAppends > 0 && !this.failure) this.writeNextBatch();
     if (!this.failure && this.unsyncedBytes > 0) this.syncActive();
     if (this.failure) throw failedError(this.failure.reason);
   }
