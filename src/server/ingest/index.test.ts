@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { gzipSync } from "fflate";
 import { EdgeflowError } from "../../lib/index.ts";
-import { decodeEdgeJson, decodeNative, nativeFormatOf, readBody, servicesOf } from "./index.ts";
+import { decodeEdgeJson, decodeNative, nativeFormatOf, readBody } from "./index.ts";
 import { standardLookup } from "./test-lookup.ts";
 
 const lookup = standardLookup();
@@ -32,7 +32,7 @@ describe("ingest: front door", () => {
     const body = await readBody(request);
     const result = decodeNative(body, nativeFormatOf(request.headers.get("content-type"), body), { lookup, receivedAtMs: 0 });
     expect(result.elementOk).toEqual([true, true, false]);
-    expect(servicesOf(result)).toEqual(["s1", "s2"]);
+    expect(result.services).toEqual(["s1", "s2"]);
     const tsv = decodeNative("1\ti\te\t1\t2\tview", "tsv", { lookup, receivedAtMs: 0 });
     expect(tsv.acceptedCount).toBe(1);
   });

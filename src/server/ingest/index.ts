@@ -7,8 +7,8 @@
  * caps, gzip trailer check) → one decoder per body form → per-label checkers (valibot schemas
  * compiled from the registry, cached until `lookup.version` changes) → a deterministic id per
  * mutation → `DecodeResult`. The route answers from `elementOk`, reports `rows` that failed,
- * sends `quarantineRecords(result)` to the quarantine sink and checks `servicesOf(result)`
- * against the caller's tenant (403 for another tenant's label or column).
+ * sends `quarantineRecords(result)` to the quarantine sink, writes `records` to the WAL and
+ * checks `services` against the caller's tenant (403 for another tenant's label or column).
  *
  * Body forms:
  * - S2Graph JSON arrays, op from the route: `decodeEdgeJson`, `decodeVertexJson`,
@@ -55,7 +55,7 @@ export { decodeNdjson } from "./ndjson.ts";
 export { decodeTsv } from "./tsv.ts";
 export { depthExceeds } from "./depth.ts";
 export { checkersFor, type Checkers, type LabelChecker, type ColumnChecker, type PropsOutcome } from "./checkers.ts";
-export { edgeMutation, vertexMutation, deleteAllMutation, clientMutationId, mutationIdHexLength, type IdentifiedMutation } from "./mutation-id.ts";
+export { edgeMutation, vertexMutation, deleteAllMutation, clientMutationId, mutationIdHexLength } from "./mutation-id.ts";
 export { quarantineRecords, quarantineRecord, truncateUtf8, type QuarantineRecord, type QuarantineOptions } from "./quarantine.ts";
 export type { VertexRoute } from "./elements.ts";
 export {
@@ -101,9 +101,3 @@ export function decodeNative(body: Uint8Array | string, format: NativeFormat, op
   return format === "ndjson" ? decodeNdjson(body, opts) : decodeTsv(body, opts);
 }
 
-/** Every service a decode touches (accepted rows, and refused rows whose service is known), sorted. */
-export function servicesOf(result: DecodeResult): string[] {
-  const services = new Set<string>();
-  for (const row of result.rows) if (row.service !== undefined) services.add(row.service);
-  return [...services].sort();
-}

@@ -10,8 +10,12 @@ import { EdgeflowError, assertMutation } from "../../lib/index.ts";
 import type { IdentifiedMutation } from "./mutation-id.ts";
 import type { DecodeResult, RowErrorCode, RowResult } from "./types.ts";
 
+const encoder = new TextEncoder();
+
 export class RowCollector {
   private readonly rows: RowResult[] = [];
+  private readonly records: Uint8Array[] = [];
+  private readonly services = new Set<string>();
   private readonly elementOk: boolean[] = [];
   private reserved = 0;
   private acceptedCount = 0;
@@ -45,16 +49,26 @@ export class RowCollector {
   accept({ mutation, record }: IdentifiedMutation): void {
     assertMutation(mutation);
     this.acceptedCount++;
-    this.rows.push({ ok: true, index: this.index, line: this.line, mutation, record, service: mutation.service });
+    this.rows.push({ ok: true, index: this.index, line: this.line, mutation, service: mutation.service });
+    this.records.push(encoder.encode(record));
+    this.services.add(mutation.service);
   }
 
   reject(code: RowErrorCode, message: string, service?: string): void {
     if (typeof this.raw === "function") this.raw = this.raw();
     this.elementOk[this.index] = false;
     this.rows.push({ ok: false, index: this.index, line: this.line, code, message, raw: this.raw, service });
+    if (service !== undefined) this.services.add(service);
   }
 
   finish(): DecodeResult {
-    return { rows: this.rows, elementOk: this.elementOk, acceptedCount: this.acceptedCount, rejectedCount: this.rows.length - this.acceptedCount };
+    return {
+      rows: this.rows,
+      records: this.records,
+      services: [...this.services].sort(),
+      elementOk: this.elementOk,
+      acceptedCount: this.acceptedCount,
+      rejectedCount: this.rows.length - this.acceptedCount,
+    };
   }
 }

@@ -33,8 +33,6 @@ export interface AcceptedRow {
   /** The physical line number, from 1, for line formats (NDJSON, TSV); undefined for JSON arrays. */
   line: number | undefined;
   mutation: Mutation;
-  /** The mutation's WAL record: its JSON text, id first (see mutation-id.ts). */
-  record: string;
   /** The tenant the row belongs to (the label's `serviceName`, or the vertex's service). */
   service: string;
 }
@@ -60,6 +58,10 @@ export interface DecodeResult {
    * single rejected row.
    */
   rows: RowResult[];
+  /** The accepted rows' WAL records, in order: each mutation's JSON, id first (see mutation-id.ts). */
+  records: Uint8Array[];
+  /** Every service the decode touches (accepted rows, and refused rows whose service is known), sorted. */
+  services: string[];
   /** One verdict per element, in order: true iff every row of that element was accepted. */
   elementOk: boolean[];
   acceptedCount: number;

@@ -4,8 +4,8 @@
  *
  * A request goes: body (stream, limits, gunzip) → decode and validate per row → tenant check
  * (a service token may touch only its own service's labels and vertices: 403 for the whole
- * request otherwise, before anything is written) → quota → quarantine of refused rows → WAL
- * → answer when its wait mode is satisfied (see `log.ts`).
+ * request otherwise, before anything is written) → quota → refused rows to the quarantine log
+ * and accepted ones to the WAL, at once → answer when its wait mode is satisfied (see `log.ts`).
  *
  * Answers:
  * - S2Graph paths answer, as S2Graph does, a JSON array of booleans, one per element in order
@@ -33,7 +33,6 @@ import {
   quarantineRecord,
   quarantineRecords,
   readBody,
-  servicesOf,
   type DecodeOptions,
   type DecodeResult,
   type RejectedRow,
@@ -55,8 +54,6 @@ export interface MutateDeps {
   config: Pick<Config, "bodyBytesMax" | "bodyInflatedBytesMax" | "requestRowsMax">;
   now: () => number;
 }
-
-const encoder = new TextEncoder();
 
 /** Errors listed in an answer; the rest are counted, and all of them are in the quarantine. */
 export const answerErrorsMax = 100;
@@ -96,17 +93,15 @@ async function ingest(c: Context<AppEnv>, deps: MutateDeps, plan: IngestPlan): P
     throw error;
   }
   const principal = c.get("principal");
-  for (const service of servicesOf(result)) requireService(principal, service);
+  for (const service of result.services) requireService(principal, service);
   if (principal.kind === "service") {
     const decision = deps.quotas.admit(principal.service.serviceName, result.acceptedCount);
     for (const [k, v] of Object.entries(decision.headers)) c.header(k, v);
   }
-  const records: Uint8Array[] = [];
-  for (const row of result.rows) if (row.ok) records.push(encoder.encode(row.record));
   deps.metrics.countRows(result);
   // The two logs are independent, so the good rows do not wait for the refused ones' commit
   // (keepQuarantined never throws).
-  await Promise.all([keepQuarantined(deps, c.get("log"), quarantineRecords(result, { receivedAtMs })), deps.log.write(records, wait)]);
+  await Promise.all([keepQuarantined(deps, c.get("log"), quarantineRecords(result, { receivedAtMs })), deps.log.write(result.records, wait)]);
   return answer(c, plan, result, wait);
 }
 

@@ -91,8 +91,8 @@ export class IngestLog {
   onAcknowledged: ((lastSeq: number) => void) | undefined;
 
   /**
-   * Writes mutation records (the accepted rows' `record`, or `encodeMutation`) and answers when
-   * the wait mode is satisfied. Returns the last sequence number.
+   * Writes mutation records (a decode's `records`, or `encodeMutation`'s) and answers when the
+   * wait mode is satisfied. Returns the last sequence number.
    */
   async write(records: readonly Uint8Array[], wait: WaitMode): Promise<number> {
     if (records.length === 0) return this.mutations.lastSeq;
