@@ -10,15 +10,19 @@
  * of its vertices, and each caller gets its own vertices' part.
  *
  * - The answer is the one the caller would get alone: every part of a read is per vertex (the
- *   page is `LIMIT n BY` the vertex, degrees are per vertex, tombstones and delete marks are
- *   checked per vertex and only ever make a read take a slower exact path).
+ *   page is `LIMIT n BY` the vertex, degrees are per vertex), and tombstones and delete marks
+ *   only ever make a read take a slower exact path. In a batch, one vertex's mark sends the
+ *   whole batch down that path: slower for the others, never a different answer.
  * - An idle engine adds nothing: a read starts at once while fewer than `inFlightMax` run.
  * - A batch holds at most `vertexIdsMax` vertices; a read that does not fit starts a new one.
- * - A failed batch of several reads runs each read alone, so one caller's bad read (too long a
- *   statement, say) fails only that caller.
+ * - A batch that fails for a passing reason (the store down, a timeout, overloaded) fails every
+ *   member with that error, as their own reads would have, and does not add N more statements
+ *   to a struggling store. Any other failure runs the reads again one at a time, so one caller's
+ *   bad read (too long a statement, say) fails only that caller.
  * - At most `waitingMax` reads wait; past that a read fails at once as "overloaded".
  */
 import { EdgeflowError, assert, type PropValue } from "../../lib/index.ts";
+import { isRetriable } from "../errors.ts";
 import { idText } from "./typed.ts";
 import type { EdgesQuery, EdgesWithDegrees } from "./types.ts";
 
@@ -109,12 +113,18 @@ export class ReadBatcher {
     let answer: EdgesWithDegrees;
     try {
       answer = await batch.read({ ...first.query, vertexIds: [...batch.vertices.values()] });
-    } catch {
-      // Each read alone: an error then belongs to the read that causes it.
-      await Promise.all(batch.members.map((member) => settle(member, () => batch.read(member.query))));
+    } catch (error) {
+      if (isRetriable(error)) {
+        for (const member of batch.members) member.reject(error);
+        return;
+      }
+      // Each read alone, one after another (this batch holds one of the in-flight places): an
+      // error then belongs to the read that causes it.
+      for (const member of batch.members) await settle(member, () => batch.read(member.query));
       return;
     }
-    for (const member of batch.members) member.resolve(partOf(answer, member.query));
+    const parts = new BatchParts(answer);
+    for (const member of batch.members) member.resolve(parts.of(member.query));
   }
 }
 
@@ -141,13 +151,33 @@ function shapeKey(kind: string, query: EdgesQuery): string {
   ]);
 }
 
-/** A caller's part of a batch's answer: its vertices' edges, in the batch's order, and its degrees in its own order. */
-function partOf(answer: EdgesWithDegrees, query: EdgesQuery): EdgesWithDegrees {
-  const mine = new Set(query.vertexIds.map(idText));
-  const degreeOf = new Map(answer.degrees.map((d) => [idText(d.vertexId), d.degree]));
-  const hasDegrees = answer.degrees.length > 0;
-  return {
-    edges: answer.edges.filter((edge) => mine.has(idText(edge.from))),
-    degrees: hasDegrees ? query.vertexIds.map((vertexId) => ({ vertexId, degree: degreeOf.get(idText(vertexId)) ?? 0 })) : [],
-  };
+type EdgeRow = EdgesWithDegrees["edges"][number];
+
+/** A batch's answer indexed once by vertex, so each caller's part costs its own rows, not the batch's. */
+class BatchParts {
+  /** Each vertex's edges, with their positions in the batch's answer. */
+  private readonly edgesOf = new Map<string, Array<{ at: number; edge: EdgeRow }>>();
+  private readonly degreeOf: Map<string, number>;
+
+  constructor(private readonly answer: EdgesWithDegrees) {
+    for (const [at, edge] of answer.edges.entries()) {
+      const text = idText(edge.from);
+      let list = this.edgesOf.get(text);
+      if (list === undefined) this.edgesOf.set(text, (list = []));
+      list.push({ at, edge });
+    }
+    this.degreeOf = new Map(answer.degrees.map((d) => [idText(d.vertexId), d.degree]));
+  }
+
+  /** A caller's part: its vertices' edges, in the batch's order, and its degrees in its own order. */
+  of(query: EdgesQuery): EdgesWithDegrees {
+    const texts = [...new Set(query.vertexIds.map(idText))];
+    const mine = texts.flatMap((text) => this.edgesOf.get(text) ?? []);
+    if (texts.length > 1) mine.sort((a, b) => a.at - b.at);
+    const hasDegrees = this.answer.degrees.length > 0;
+    return {
+      edges: mine.map((m) => m.edge),
+      degrees: hasDegrees ? query.vertexIds.map((vertexId) => ({ vertexId, degree: this.degreeOf.get(idText(vertexId)) ?? 0 })) : [],
+    };
+  }
 }
