@@ -226,6 +226,14 @@ for (const engine of engines) {
         // One statement, or two where the page ends among the edges of ts 5 (then ordered in SQL).
         if (scans) expect([limit, offset, statements.length]).toEqual([limit, offset, statementCount]);
       }
+      // Ordered by `to` alone there is no group to sort within: one statement, ordered in SQL.
+      const byTo = (v: number) => expected.filter((e) => e.from === v).sort((x, y) => Number(y.to) - Number(x.to) || y.ts - x.ts);
+      for (const limit of [2, 20]) {
+        statements.length = 0;
+        const got = await graph.edges({ label: a, direction: "out", vertexIds: [1, 2], limit, orderBy: ["_to"] });
+        expect(got.map((e) => [e.from, e.to])).toEqual([...byTo(1).slice(0, limit), ...byTo(2).slice(0, limit)].map((e) => [e.from, e.to]));
+        if (scans) expect([limit, statements.length]).toEqual([limit, 1]);
+      }
     });
 
     test(`graph: ${engine}: weak: replayed rows are read once, also when they fill a page`, async () => {

@@ -297,7 +297,8 @@ function scans(query: EdgesQuery, features: ReadFeatures): boolean {
 async function scanRead(store: Store, query: EdgesQuery, reads: TombstoneReads, degrees: boolean): Promise<Row[] | undefined> {
   const names = orderNames(query);
   const toType = endTypes(query.label, query.direction).other;
-  if (names.at(-1) === "to" && isIntegerType(toType)) {
+  // With `to` alone there is no group to sort within: every row would tie, so SQL orders it.
+  if (names.length > 1 && names.at(-1) === "to" && isIntegerType(toType)) {
     const rows = await scanRows(store, query, reads, degrees, { group: names.slice(0, -1), toType });
     if (rows !== "tie at the page end") return rows;
   }
