@@ -53,7 +53,7 @@
 import type { ColumnDef, DataType, Direction, LabelDef, PropDef } from "../../lib/index.ts";
 import { quoteIdentifier, quoteString } from "../quote.ts";
 import { columnScope, deleteMarkScope, isDeleteMarkKey, labelScope, scopeKey, tableNames, vertexKeyPrefix } from "./schema.ts";
-import { defaultLiteral, endTypes, isNumericType, narrow, parseText, type TypeMode } from "./typed.ts";
+import { defaultLiteral, endTypes, isNumericType, narrow, parseText, queriesTargets, type TypeMode } from "./typed.ts";
 
 /**
  * Where the deleteAll tombstones of the edges' ends come from: joined from the table (any
@@ -123,8 +123,14 @@ interface Side {
 }
 
 /** True when `_v` is the edges' target: an "in" read of a directed label. */
+/** Whether the fold reads the edges' targets: a whole-label fold (no vertices) reads the sources. */
 function queriedIsTarget(spec: EdgeFoldSpec): boolean {
-  return spec.direction === "in" && spec.label.isDirected && spec.vertexIds !== undefined;
+  return spec.vertexIds !== undefined && queriesTargets(spec.label, spec.direction);
+}
+
+/** The fold's end types, on the same side as `sides` and `endScopes`. */
+function specEndTypes(spec: EdgeFoldSpec): { queried: DataType; other: DataType } {
+  return endTypes(spec.label, queriedIsTarget(spec) ? "in" : "out");
 }
 
 function sides(spec: EdgeFoldSpec, strong: boolean): Side[] {
@@ -224,15 +230,11 @@ export function isDeleteMarkHit(tc: unknown): boolean {
 }
 
 /**
- * `_tc` of a "checked" fold: whether any tombstone could hit it, from the `tombstone_keys` set:
- * a tombstone of a queried vertex (or of any vertex in its scopes, for a large frontier), or any
- * in the other end's scopes (of the one `to` vertex when given). Hash lookups of constants, so
- * it costs next to nothing to plan or run.
+ * `_tc` of a "checked" fold: the first key of the `tombstone_keys` set that a tombstone could
+ * hit the read with, or '': a tombstone of a queried vertex (or of any vertex in its scopes, for
+ * a large frontier), or any in the other end's scopes (of the one `to` vertex when given). Hash
+ * lookups of constants, so it costs next to nothing to plan or run.
  */
-function tombstoneCheckSql(spec: EdgeFoldSpec): string {
-  return firstKey(tombstoneCheckKeys(spec));
-}
-
 function tombstoneCheckKeys(spec: EdgeFoldSpec): string[] {
   if (spec.vertexIds === undefined) throw new Error("assertion: a whole-label fold cannot check tombstones");
   const scopes = endScopes(spec);
@@ -293,14 +295,14 @@ interface WriteEnds {
  */
 function typedProjection(source: string, spec: EdgeFoldSpec, values: readonly string[], ends: WriteEnds = { wk: "_wk", wts: "_wts" }): string {
   const { label, mode } = spec;
-  const { queried: vType, other: oType } = endTypes(label, spec.direction);
+  const { queried: vType, other: oType } = specEndTypes(spec);
   const columns = [
     "_v", ends.o === undefined ? "_o" : `${ends.o} AS _o`, ends.wk === "_wk" ? "_wk" : `${ends.wk} AS _wk`, ...(ends.extra ?? []),
     `${narrow(parseText("_v", vType), vType, mode)} AS ${quoteIdentifier("from")}`,
     `${narrow(parseText("_o", oType), oType, mode)} AS ${quoteIdentifier("to")}`,
     `${ends.wts} AS ${quoteIdentifier("timestamp")}`,
     ...label.props.map((prop, i) => `${narrow(values[i] as string, prop.dataType, mode)} AS ${quoteIdentifier(prop.name)}`),
-    ...(spec.tombstones?.kind === "checked" ? [`${tombstoneCheckSql(spec)} AS _tc`] : []),
+    ...(spec.tombstones?.kind === "checked" ? [`${firstKey(tombstoneCheckKeys(spec))} AS _tc`] : []),
   ];
   return `SELECT ${columns.join(",\n    ")}\n  FROM ${source}`;
 }
@@ -439,7 +441,7 @@ export function weakScanSql(spec: EdgeFoldSpec, ordered: ReadonlySet<string>, de
       if (key !== undefined) conditions.push(`okey > ${key}`);
     }
   }
-  const types = endTypes(label, spec.direction);
+  const types = specEndTypes(spec);
   const ends: Array<[string, string, DataType]> = [["from", side.v, types.queried], ["to", side.o, types.other]];
   const columns = [
     `${side.v} AS _v`, `${side.o} AS _o`, "okey AS _wk", ...(degrees ? [`uniqExact(okey) OVER (PARTITION BY ${side.v}) AS _deg`] : []),

@@ -54,7 +54,7 @@ export const vertexOpRank: Readonly<Record<VertexOp, number>> = {
 const tsHexDigits = 16;
 
 /** The rank of deletes (edge delete and deleteAll, vertex delete and deleteAll). */
-export const deleteRank = 3;
+export const deleteRank = edgeOpRank.delete;
 
 /** The rank digit of an order key. */
 export function rankOf(okey: string): number {

@@ -237,7 +237,7 @@ export interface TombstoneReads {
   scopesSeen: Set<string>;
 }
 
-export function tombstoneReads(constantsMax = tombstoneConstantsMaxDefault): TombstoneReads {
+export function tombstoneReads(constantsMax: number): TombstoneReads {
   return { constantsMax, scopesSeen: new Set() };
 }
 
@@ -260,8 +260,8 @@ async function readWithTombstones<T extends Row>(
   const scopes = endScopes(spec);
   const all = [...scopes.queried, ...scopes.other];
   if (!all.some((scope) => reads.scopesSeen.has(scope))) {
-    const rows = await store.query<T>(sqlOf({ kind: "checked" }));
-    if (options.inexact?.(rows)) return undefined;
+    const rows = exact(await store.query<T>(sqlOf({ kind: "checked" })));
+    if (rows === undefined) return undefined;
     const hit = rows.some((row) => isTombstoneHit(row._tc));
     if (!hit && (rows.length > 0 || options.emptyIsExact)) return rows;
     if (hit) for (const scope of all) reads.scopesSeen.add(scope);

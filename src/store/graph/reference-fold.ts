@@ -24,7 +24,7 @@
 import type { ColumnDef, Direction, EdgeMutation, LabelDef, Mutation, PropDef, PropValue, VertexMutation } from "../../lib/index.ts";
 import { valueText } from "./encode.ts";
 import { compareBytes, orderKey } from "./order-key.ts";
-import { endTypes, idValue, isIntegerType, isNumericType } from "./typed.ts";
+import { endTypes, idValue, isIntegerType, isNumericType, queriesTargets } from "./typed.ts";
 import type { EdgeRow, VertexRow } from "./types.ts";
 
 /** A live edge of a label in stored form: ids as text, `key` the okey of its latest write. */
@@ -192,7 +192,7 @@ export function referenceAdjacency(
   labels: readonly LabelDef[],
 ): EdgeRow[] {
   const wanted = new Set(vertexIds.map(valueText));
-  const queriedIsTarget = direction === "in" && label.isDirected;
+  const queriedIsTarget = queriesTargets(label, direction);
   const rows: Array<{ v: string; o: string; edge: ReferenceEdge }> = [];
   for (const edge of referenceEdges(label, mutations, labels)) {
     if (label.isDirected) {

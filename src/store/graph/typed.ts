@@ -26,12 +26,14 @@ const analystTypes: Record<DataType, string> = {
   float: "Float32", double: "Float64", boolean: "UInt8", string: "String",
 };
 
-/**
- * The column types of a read's ends: the queried vertex's and the other end's. An "in" read of
- * a directed label queries the edges' targets; every other read queries their sources.
- */
+/** An "in" read of a directed label queries the edges' targets; every other read queries their sources. */
+export function queriesTargets(label: LabelDef, direction: Direction): boolean {
+  return direction === "in" && label.isDirected;
+}
+
+/** The column types of a read's ends: the queried vertex's and the other end's. */
 export function endTypes(label: LabelDef, direction: Direction): { queried: DataType; other: DataType } {
-  return direction === "in" && label.isDirected
+  return queriesTargets(label, direction)
     ? { queried: label.tgtColumnType, other: label.srcColumnType }
     : { queried: label.srcColumnType, other: label.tgtColumnType };
 }
