@@ -56,7 +56,9 @@ export { decodeTsv } from "./tsv.ts";
 export { depthExceeds } from "./depth.ts";
 export { checkersFor, type Checkers, type LabelChecker, type ColumnChecker, type PropsOutcome } from "./checkers.ts";
 export { edgeMutation, vertexMutation, deleteAllMutation, clientMutationId, mutationIdHexLength } from "./mutation-id.ts";
-export { quarantineRecords, quarantineRecord, truncateUtf8, type QuarantineRecord, type QuarantineOptions } from "./quarantine.ts";
+export {
+  quarantineRecords, quarantineRecord, encodeQuarantineRecord, decodeQuarantineRecord, truncateUtf8, type QuarantineRecord, type QuarantineOptions,
+} from "./quarantine.ts";
 export type { VertexRoute } from "./elements.ts";
 export {
   ingestDefaults,

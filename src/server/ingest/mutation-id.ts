@@ -6,9 +6,9 @@
  * column, the out-direction ends or the vertex id, props with keys sorted) and written once with
  * `JSON.stringify`. Its id is the first 128 bits (32 hex digits) of SHA-256 over that text, and
  * its WAL record is the same text with the id put in front: `{"id":"…",<the rest>}`. So a row
- * is stringified once, not once for its id and again for the log (decode plus record of the
- * bench's rows went from 1.96 to 1.78 us a row). Content texts start with `{`, client-id texts
- * with `[`, so the two never hash the same text.
+ * is stringified once, not once for its id and again for the log (bench/ingest-decode.ts
+ * measures decoding with the records made). Content texts start with `{`, client-id texts with
+ * `[`, so the two never hash the same text.
  * Values are hashed after normalisation (`coerceValue`/`coerceId`), so `"5"` and `5` for a
  * `long` id give the same id, and key order never matters. A cryptographic hash, because ids
  * from different tenants share one table: nobody should be able to craft a row that collides

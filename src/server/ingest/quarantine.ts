@@ -32,6 +32,15 @@ export interface QuarantineOptions {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** A record as the quarantine log keeps it: its JSON, UTF-8. */
+export function encodeQuarantineRecord(record: QuarantineRecord): Uint8Array {
+  return encoder.encode(JSON.stringify(record));
+}
+
+export function decodeQuarantineRecord(bytes: Uint8Array): QuarantineRecord {
+  return JSON.parse(decoder.decode(bytes)) as QuarantineRecord;
+}
+
 /** Cuts `text` to at most `bytesMax` UTF-8 bytes without splitting a character. */
 export function truncateUtf8(text: string, bytesMax: number): { text: string; bytes: number; truncated: boolean } {
   // Every UTF-16 unit is at most 3 UTF-8 bytes, so short strings need no encoding at all.

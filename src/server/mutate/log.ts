@@ -18,7 +18,7 @@
 import path from "node:path";
 import { EdgeflowError } from "../../lib/index.ts";
 import { openWal, type AppendResult, type FileLayer, type Wal, type WalLogger, type WalObserver } from "../../wal/index.ts";
-import type { QuarantineRecord } from "../ingest/index.ts";
+import { encodeQuarantineRecord, type QuarantineRecord } from "../ingest/index.ts";
 
 export type WaitMode = "async" | "durable" | "visible";
 
@@ -42,8 +42,6 @@ export interface Visibility {
 
 /** A visible wait longer than this answers 504: the rows are durable, the caller may read later. */
 export const visibleWaitMsMax = 30_000;
-
-const encoder = new TextEncoder();
 
 /**
  * Appends `records` in as many appends as the log's limits need, queued in order and answered
@@ -116,7 +114,7 @@ export class IngestLog {
    */
   async writeQuarantine(records: readonly QuarantineRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await appendAll(this.quarantine, records.map((r) => encoder.encode(JSON.stringify(r))), false);
+    await appendAll(this.quarantine, records.map(encodeQuarantineRecord), false);
   }
 
   async close(): Promise<void> {

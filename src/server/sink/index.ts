@@ -33,7 +33,7 @@
 import type { Logger } from "pino";
 import { EdgeflowError, decodeMutation, mapInSlices, nextTurn, sliceItemsDefault, type Mutation } from "../../lib/index.ts";
 import type { Wal, WalCursor, WalRecord } from "../../wal/index.ts";
-import { quarantineRecord, type QuarantineRecord } from "../ingest/index.ts";
+import { decodeQuarantineRecord, encodeQuarantineRecord, quarantineRecord, type QuarantineRecord } from "../ingest/index.ts";
 import type { SinkObserver } from "./metrics.ts";
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -53,7 +53,10 @@ export interface SinkRow {
 
 /** What the sink writes to; the store implements it. Errors are `EdgeflowError`s. */
 export interface SinkTarget {
-  /** Writes the batch, or throws. The token is the same on every retry of the same rows. */
+  /**
+   * Writes the batch, or throws. A retry of the same rows passes the same array and the same
+   * token (the store keeps a failed batch's encoding by the array until it is written).
+   */
   writeMutations(rows: readonly SinkRow[], dedupToken: string): Promise<void>;
   writeQuarantine(rows: readonly QuarantineRecord[], dedupToken: string): Promise<void>;
 }
@@ -106,8 +109,6 @@ const retriedKinds = new Set(["unavailable", "timeout", "io", "overloaded"]);
 function sinkRetries(error: unknown): boolean {
   return !(error instanceof EdgeflowError) || retriedKinds.has(error.kind);
 }
-
-const encoder = new TextEncoder();
 
 /** Thrown inside the loop when it must give up a retry because the sink is stopping. */
 class SinkStopped extends Error {}
@@ -496,7 +497,7 @@ class QuarantinePump extends LogPump<QuarantineRecord> {
 
   /** Parsed in slices, so ingest keeps being answered meanwhile. */
   protected decodeBatch(records: readonly WalRecord[]): Promise<QuarantineRecord[]> {
-    return mapInSlices(records, (record) => JSON.parse(Buffer.from(record.payload).toString("utf8")) as QuarantineRecord);
+    return mapInSlices(records, (record) => decodeQuarantineRecord(record.payload));
   }
 
   protected write(rows: QuarantineRecord[], token: string): Promise<void> {
@@ -536,7 +537,7 @@ export class Sink {
       now,
       deps.target,
       async (records) => {
-        await deps.quarantine.append(records.map((r) => encoder.encode(JSON.stringify(r))), { sync: true });
+        await deps.quarantine.append(records.map(encodeQuarantineRecord), { sync: true });
       },
       this.ackTimes,
       deps.observer ?? {},

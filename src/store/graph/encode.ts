@@ -86,7 +86,8 @@ function propArrays(props: Record<string, PropValue>): { keys: string[]; values:
 /**
  * The `mutations` row of one sink row; the label is resolved through the registry now. Each
  * kind's row is one object literal in column order: built from spread parts, a decoded `view`
- * row of the bench workload took ~0.9 us to make, as a literal ~0.7.
+ * row of the bench workload took ~0.9 us to make, as a literal ~0.7 (bench/store-e2e.ts times
+ * the encode apart from the write).
  */
 export function mutationRow(row: GraphSinkRow, schema: Pick<SchemaLookup, "label">, receivedMs: number): MutationRow {
   const m: Mutation = row.mutation;

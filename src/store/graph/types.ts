@@ -29,7 +29,10 @@ export interface GraphQuarantineRecord {
 
 /** What the sink writes to. Errors are `EdgeflowError`s: retriable kinds for outages, "invalid" for refused data. */
 export interface GraphSinkTarget {
-  /** Writes the batch, or throws. The token is the same on every retry of the same rows. */
+  /**
+   * Writes the batch, or throws. A retry of the same rows passes the same array and the same
+   * token (the store keeps a failed batch's encoding by the array until it is written).
+   */
   writeMutations(rows: readonly GraphSinkRow[], dedupToken: string): Promise<void>;
   writeQuarantine(rows: readonly GraphQuarantineRecord[], dedupToken: string): Promise<void>;
 }
