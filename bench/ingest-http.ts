@@ -24,7 +24,7 @@ import { crc32c } from "../src/wal/index.ts";
 import { spawnServer } from "../test/binary/spawn-server.ts";
 import { freePorts } from "../test/support/clickhouse-server.ts";
 import { formatCount, percentile } from "./stats.ts";
-import { benchAdminToken, setUpViewLabel } from "./workload.ts";
+import { benchAdminToken, closedLoop, openLoop, setUpViewLabel } from "./workload.ts";
 
 export interface IngestBenchOptions {
   smoke: boolean;
@@ -123,44 +123,6 @@ function diskLimit(batches: string[], dir: string): { rowsPerSecond: number; fsy
   return { rowsPerSecond: rows / seconds, fsyncP99Ms: percentile(fsyncMs.sort((a, b) => a - b), 99) };
 }
 
-async function send(url: string, body: string): Promise<number> {
-  const started = performance.now();
-  const r = await fetch(`${url}/v1/mutate?wait=durable`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "application/x-ndjson" }, body });
-  if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
-  await r.arrayBuffer();
-  return performance.now() - started;
-}
-
-async function closedLoop(url: string, batches: string[], clients: number): Promise<{ seconds: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < batches.length) {
-        const body = batches[next++] as string;
-        latencies.push(await send(url, body));
-      }
-    }),
-  );
-  return { seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b) };
-}
-
-/** Sends batches at a fixed rate (open loop), so latency is measured at a known load. */
-async function openLoop(url: string, batches: string[], batchesPerSecond: number): Promise<number[]> {
-  const latencies: number[] = [];
-  const intervalMs = 1000 / batchesPerSecond;
-  const started = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < batches.length; i++) {
-    const due = started + i * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    inFlight.push(send(url, batches[i] as string).then((ms) => void latencies.push(ms)));
-  }
-  await Promise.all(inFlight);
-  return latencies.sort((a, b) => a - b);
-}
 
 
 interface ServerFigures {
@@ -198,10 +160,12 @@ async function measureServer(o: IngestBenchOptions, batches: string[], extraArgs
     const run = await closedLoop(server.url, batches, o.clients);
     const rowsPerSecond = (batches.length * o.rowsPerBatch) / run.seconds;
     const fsyncsBefore = await fsyncHistogram(server.url);
-    const half = await openLoop(server.url, batches.slice(0, Math.max(10, Math.floor(batches.length / 2))), rowsPerSecond / 2 / o.rowsPerBatch);
+    const half = (await openLoop(server.url, batches.slice(0, Math.max(10, Math.floor(batches.length / 2))), rowsPerSecond / 2 / o.rowsPerBatch)).latencies;
     const fsyncsAfter = await fsyncHistogram(server.url);
     const during = (le: string) => (fsyncsAfter.get(le) ?? 0) - (fsyncsBefore.get(le) ?? 0);
     const halfLoadFsyncs = during("+Inf");
+    // Sync acks need fsyncs: none counted means the histogram was not found, not a quiet disk.
+    if (halfLoadFsyncs === 0) throw new Error("ingest-http: no WAL fsync counted in the server's /metrics during the half-load phase");
     return {
       halfLoadFsyncs,
       halfLoadFsyncsOver10msShare: halfLoadFsyncs === 0 ? 0 : 1 - during("0.01") / halfLoadFsyncs,
