@@ -33,6 +33,7 @@ import { graphApiDefaults, requestFetcher } from "../src/server/graph-api/index.
 import { executeGetEdges, parseGetEdges } from "../src/server/query/index.ts";
 import { createGraphStore, openStore, quoteString, type GraphStore, type Store } from "../src/store/index.ts";
 import { freePorts } from "../test/support/clickhouse-server.ts";
+import { waitFor } from "../test/support/wait.ts";
 import { percentile } from "./stats.ts";
 
 const callers = 4;
@@ -267,15 +268,13 @@ async function profile(readers: { edgeflow: Reader; hand: Reader }, tally: Map<s
   return `hand ${handMs.toFixed(2)} ms/request (${shape.limits.length} ${shape.limits.length === 1 ? "statement" : "statements"}); edgeflow ${edgeflowMs.toFixed(2)} ms/request = SQL ${sqlMs.toFixed(2)} ms (${parts.join(", ")}) + JS ${(edgeflowMs - sqlMs).toFixed(2)} ms`;
 }
 
-/** Waits until no merge runs in the database (so none competes with the timed reads), up to `timeoutMs`. */
-async function waitForMerges(store: Store, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Waits until no merge runs in the database (so none competes with the timed reads); false after `timeoutMs`. */
+function waitForMerges(store: Store, timeoutMs: number): Promise<boolean> {
+  const idle = async () => {
     const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM system.merges WHERE database = ${quoteString(store.database)}`);
-    if (Number(row?.n ?? 0) === 0) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return Number(row?.n ?? 0) === 0;
+  };
+  return waitFor(idle, "merges to finish", timeoutMs, 200).catch(() => false);
 }
 
 
@@ -311,16 +310,11 @@ function pgPrefix(dir: string): string[] | string {
 }
 
 async function waitForPostgres(sql: SQL, proc: { exitCode: number | null }, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await sql`SELECT 1`;
-      return;
-    } catch (error) {
-      if (proc.exitCode !== null || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  const answers = async () => {
+    if (proc.exitCode !== null) throw new Error(`postgres exited with ${proc.exitCode}`);
+    return sql`SELECT 1`.then(() => true, () => false);
+  };
+  await waitFor(answers, "postgres to answer", timeoutMs, 50);
 }
 
 /** A temporary cluster on a free loopback port (fsync off: it is a read benchmark). */

@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import { EdgeflowError } from "../lib/index.ts";
 import { FaultFileLayer, type WalOptions, openWal } from "./index.ts";
-import { countingFs, frameMap, record, recordId, tempDirsPerTest, waitFor } from "./test-util.ts";
+import { waitFor } from "../../test/support/wait.ts";
+import { countingFs, frameMap, record, recordId, tempDirsPerTest } from "./test-util.ts";
 
 const newDir = tempDirsPerTest();
 
@@ -45,7 +46,7 @@ test("wal: group commit: the fsync runs off the event loop; appends meanwhile wa
   const syncsOnLoop = counting.counts.fdatasync ?? 0; // opening syncs the new segment
   const answered: number[] = [];
   const first = wal.append([record(1)], { sync: true }).then((r) => void answered.push(r.lastSeq));
-  await waitFor(() => held.length === 1, 2000, "the first fsync");
+  await waitFor(() => held.length === 1, "the first fsync", 2000, 1);
   const writesBefore = counting.counts.write ?? 0;
   // The loop turns while that fsync is out: a timer fires, and two more appends are taken.
   await new Promise((resolve) => setTimeout(resolve, 5));
@@ -57,7 +58,7 @@ test("wal: group commit: the fsync runs off the event loop; appends meanwhile wa
   held.shift()?.();
   await first;
   expect(answered).toEqual([1]);
-  await waitFor(() => held.length === 1, 2000, "the second fsync");
+  await waitFor(() => held.length === 1, "the second fsync", 2000, 1);
   expect(wal.lastSeq).toBe(3); // both later appends in one batch, under one fsync
   expect(answered).toEqual([1]);
   held.shift()?.();
@@ -92,7 +93,7 @@ test("wal: group commit: a sync append is answered only after the fsync covering
   const p = wal.append([record(1), record(2)], { sync: true });
   let answered = false;
   void p.then(() => (answered = true));
-  await waitFor(() => fsx.counts.write > 0, 2000, "the write");
+  await waitFor(() => fsx.counts.write > 0, "the write", 2000, 1);
   expect(await p).toEqual({ firstSeq: 1, lastSeq: 2 });
   expect(answered).toBe(true);
   expect(fsx.counts.fdatasync).toBe(syncsBefore + 1);
@@ -286,7 +287,7 @@ test("wal: group commit: reaching groupCommitBytesMax commits at once instead of
   await new Promise<void>((r) => setImmediate(r));
   expect(smallDone).toBe(false); // under the threshold: it waits for company
   const big = wal.append([record(2, 1000)], { sync: true });
-  await waitFor(() => smallDone, 2000, "the batch to commit on the byte threshold");
+  await waitFor(() => smallDone, "the batch to commit on the byte threshold", 2000, 1);
   expect(await big).toEqual({ firstSeq: 2, lastSeq: 2 });
   await wal.close();
 });

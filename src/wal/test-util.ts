@@ -1,6 +1,6 @@
 /**
  * Helpers shared by the log's tests (not used by the log itself): temp folders on the real
- * disk, seeds for randomized tests, waiting on conditions with deadlines, and a file layer
+ * disk, seeds for randomized tests, and a file layer
  * wrapper that counts calls on the real file system.
  */
 import { afterEach } from "bun:test";
@@ -36,15 +36,6 @@ export function testSeed(name: string): number {
   const seed = env !== undefined && env !== "" ? Number(env) : (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0;
   console.log(`[${name}] seed=${seed} (replay with SEED=${seed})`);
   return seed;
-}
-
-/** Resolves once `cond()` holds; rejects after `deadlineMs`. Checks on each macrotask, no fixed sleeps. */
-export async function waitFor(cond: () => boolean, deadlineMs = 5000, what = "condition"): Promise<void> {
-  const until = performance.now() + deadlineMs;
-  while (!cond()) {
-    if (performance.now() > until) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await new Promise<void>((r) => setImmediate(r));
-  }
 }
 
 /** Bytes of a distinct, checkable record: its index as text, padded with a pattern to `bytes`. */

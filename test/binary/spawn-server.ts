@@ -9,6 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { withDeadline } from "../support/wait.ts";
 
 export const projectRoot = resolve(import.meta.dir, "..", "..");
 
@@ -109,15 +110,6 @@ export function listeningPort(line: string): number | undefined {
   if (typeof record !== "object" || record === null) return undefined;
   const { msg, port } = record as { msg?: unknown; port?: unknown };
   return msg === "listening" && typeof port === "number" && port > 0 ? port : undefined;
-}
-
-/** Races `promise` against a deadline; `onDeadline` builds the error (and may clean up). */
-function withDeadline<T>(promise: Promise<T>, timeoutMs: number, onDeadline: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onDeadline()), timeoutMs);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function childEnv(overrides: Record<string, string | undefined>): Record<string, string> {

@@ -3,6 +3,15 @@
  * bun:test, so a bench can use it without pulling in the test runner.
  */
 
+/** Races `promise` against a deadline; `onDeadline` builds the error (and may clean up). */
+export function withDeadline<T>(promise: Promise<T>, timeoutMs: number, onDeadline: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onDeadline()), timeoutMs);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Calls `check` every `intervalMs` until it returns something other than `undefined` or
  * `false`, and returns that value. It throws once `timeoutMs` has passed, so a condition that
