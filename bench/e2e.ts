@@ -84,7 +84,7 @@ async function edgeflowRun(
 
 async function engineLimit(rows: Row[], dir: string, batchRows: number): Promise<number> {
   const store = await openStore({ engine: "chdb", dataDir: dir, database: "bench_limit" });
-  const label: LabelDef = { ...viewLabel, id: 1, serviceName: "bench", isDirected: true, consistencyLevel: "weak", indices: [], extraProps: "reject", createdAtMs: 0, version: 1, srcColumnType: "long", tgtColumnType: "string", props: viewLabel.props.map((p) => ({ ...p, dataType: p.dataType as "long" | "string" })) };
+  const label: LabelDef = { ...viewLabel, id: 1, serviceName: "bench", isDirected: true, consistencyLevel: "weak", indices: [], extraProps: "reject", createdAtMs: 0, version: 1, formerIds: [], srcColumnType: "long", tgtColumnType: "string", props: viewLabel.props.map((p) => ({ ...p, dataType: p.dataType as "long" | "string" })) };
   const graph = createGraphStore(store, { schema: { label: (n) => (n === "view" ? label : undefined) } });
   await graph.ensureSchema();
   const prepared = rows.map((r, i): { seq: number; mutation: EdgeMutation } => ({

@@ -50,13 +50,24 @@ export async function openGraph(engine: StoreEngine, prefix: string, options: Pa
   };
 }
 
-/** `store` with the text of every `query` it runs pushed onto `statements` (for counting a read's statements). */
-export function countingStore(store: Store, statements: string[]): Store {
+/** `store` with some of its methods replaced; the rest still reach `store`. */
+export function wrapStore(store: Store, overrides: Partial<Pick<Store, "query" | "insert" | "exec">>): Store {
   return new Proxy(store, {
     get(target, key) {
-      if (key === "query") return (sql: string) => (statements.push(sql), target.query(sql));
+      const override = (overrides as Record<PropertyKey, unknown>)[key];
+      if (override !== undefined) return override;
       const value: unknown = Reflect.get(target, key);
       return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** `store` with the text of every `query` it runs pushed onto `statements` (for counting a read's statements). */
+export function countingStore(store: Store, statements: string[]): Store {
+  return wrapStore(store, {
+    query: <T,>(sql: string) => {
+      statements.push(sql);
+      return store.query<T>(sql);
     },
   });
 }

@@ -53,6 +53,25 @@ for (const engine of engines) {
       return def;
     }
 
+    test(`graph: ${engine}: a label whose name a deleted label had reads only its own edges, told so or not knowing`, async () => {
+      for (const consistency of ["strong", "weak"] as const) {
+        const old = label({ consistency });
+        const id = nextLabelId();
+        const b = new MutationBuilder(`fid${id}_`);
+        const m = [b.edge("insert", 1, old.label, 1, 2), b.edge("insert", 2, old.label, 1, 3)];
+        await fx.graph.writeMutations(sinkRows(m), `fid${id}-old`);
+        // The label made again under the same name: its rows share the name, not the id.
+        const again = (formerIds: number[] | undefined): LabelDef => ({ ...old, id, formerIds });
+        fx.registry.add(again([old.id]));
+        const fresh = [b.edge("insert", 3, old.label, 1, 4)];
+        await fx.graph.writeMutations(sinkRows(fresh), `fid${id}-new`);
+        for (const formerIds of [[old.id], undefined]) {
+          const rows = await fx.graph.edges({ label: again(formerIds), direction: "out", vertexIds: [1], limit: 10 });
+          expect([consistency, formerIds, rows.map((r) => r.to)]).toEqual([consistency, formerIds, [4]]);
+        }
+      }
+    });
+
     test(`graph: ${engine}: strong: an insert drops the older props it does not name; an update keeps them`, async () => {
       const a = track(label());
       const b = new MutationBuilder(`ins${a.id}_`);

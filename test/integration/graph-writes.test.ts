@@ -9,7 +9,8 @@ import { referenceAdjacency } from "../../src/store/graph/reference-fold.ts";
 import { MutationBuilder, testColumn, testLabel } from "../../src/store/graph/test-fixtures.ts";
 import { createGraphStore, isRetriable, labelViewName, openStore, quoteIdentifier, quoteString, type GraphStore, type Store } from "../../src/store/index.ts";
 import { startClickHouseServer, uniqueDatabaseName } from "../support/clickhouse-server.ts";
-import { engines, nextLabelId, openGraph, sinkRows, TestRegistry, type GraphFixture } from "./graph-harness.ts";
+import { failureOf } from "../support/errors.ts";
+import { engines, nextLabelId, openGraph, sinkRows, TestRegistry, wrapStore, type GraphFixture } from "./graph-harness.ts";
 
 // Each case runs on both engines; a loaded machine makes them slow, not wrong.
 setDefaultTimeout(30_000);
@@ -164,21 +165,12 @@ for (const engine of engines) {
       const registry = new TestRegistry().add(...labels);
       const counting = { label: (name: string) => (lookups++, registry.label(name)) };
       let inserts = 0;
-      const failingOnce = new Proxy(fx.store, {
-        get(target, key) {
-          if (key === "insert") {
-            return (request: Parameters<Store["insert"]>[0]) => {
-              if (inserts++ === 0) return Promise.reject(new EdgeflowError("unavailable", "test_outage", "the store is down"));
-              return target.insert(request);
-            };
-          }
-          const value: unknown = Reflect.get(target, key);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
+      const failingOnce = wrapStore(fx.store, {
+        insert: (request) => (inserts++ === 0 ? Promise.reject(new EdgeflowError("unavailable", "test_outage", "the store is down")) : fx.store.insert(request)),
       });
       const graph = createGraphStore(failingOnce, { schema: counting });
       const rows = sinkRows(mutations);
-      const failure = await graph.writeMutations(rows, "1-12").then(() => undefined, (e: unknown) => e);
+      const failure = await failureOf(graph.writeMutations(rows, "1-12"));
       expect(isRetriable(failure)).toBe(true);
       const encodedLookups = lookups;
       expect(encodedLookups).toBeGreaterThan(0);

@@ -17,7 +17,7 @@ export const edgeProps: PropDef[] = [
 export function testLabel(
   name: string,
   id: number,
-  options: { consistency?: "strong" | "weak"; isDirected?: boolean; column?: string; props?: PropDef[] } = {},
+  options: { consistency?: "strong" | "weak"; isDirected?: boolean; column?: string; props?: PropDef[]; formerIds?: number[] } = {},
 ): LabelDef {
   const column = options.column ?? "user_id";
   return {
@@ -26,6 +26,8 @@ export function testLabel(
     tgtServiceName: testService, tgtColumnName: column, tgtColumnType: "long",
     serviceName: testService, isDirected: options.isDirected ?? true, consistencyLevel: options.consistency ?? "strong",
     props: options.props ?? edgeProps, indices: [], extraProps: "reject", createdAtMs: 0, version: 1,
+    // As the registry makes a label whose name no deleted label had: reads filter by name only.
+    formerIds: options.formerIds ?? [],
   };
 }
 
