@@ -31,7 +31,7 @@
  * (harmlessly, by id) after a power loss of the ClickHouse host.
  */
 import type { Logger } from "pino";
-import { EdgeflowError, decodeMutation, mapInSlices, nextTurn, sliceItemsDefault, type Mutation } from "../../lib/index.ts";
+import { EdgeflowError, decodeMutation, mapInSlices, nextTurn, type Mutation } from "../../lib/index.ts";
 import type { Wal, WalCursor, WalRecord } from "../../wal/index.ts";
 import { decodeQuarantineRecord, encodeQuarantineRecord, quarantineRecord, type QuarantineRecord } from "../ingest/index.ts";
 import type { SinkObserver } from "./metrics.ts";
@@ -98,6 +98,12 @@ export interface SinkHealth {
   visibleSeq: number;
   backlogRows: number;
 }
+
+/**
+ * Records a WAL read takes before the gather loop yields. A read only checks and slices frames
+ * (~0.2 us a record), so its slice is larger than an encoding slice (`sliceItemsDefault`).
+ */
+const gatherReadRecordsMax = 2000;
 
 const retriedKinds = new Set(["unavailable", "timeout", "io", "overloaded"]);
 
@@ -245,10 +251,11 @@ abstract class LogPump<Row> {
     let bytes = 0;
     const started = this.now();
     for (;;) {
-      // In reads of a slice of records, a turn of the event loop between them: one read of a
-      // whole 50k-record backlog held the loop for tens of ms (ingest's ack latency paid it).
+      // In reads of `gatherReadRecordsMax` records, a turn of the event loop between them: one
+      // read of a whole 50k-record backlog held the loop for tens of ms (ingest's ack latency
+      // paid it).
       for (let read = 0; ; read++) {
-        const room = Math.min(sliceItemsDefault, this.options.batchRowsMax - records.length);
+        const room = Math.min(gatherReadRecordsMax, this.options.batchRowsMax - records.length);
         if (room <= 0 || bytes >= this.options.batchBytesMax) break;
         if (read > 0) await nextTurn();
         const got = cursor.read({ recordCountMax: room, bytesMax: Math.max(1, this.options.batchBytesMax - bytes) });
@@ -260,14 +267,18 @@ abstract class LogPump<Row> {
       }
       if (this.stopping || records.length >= this.options.batchRowsMax || bytes >= this.options.batchBytesMax) return records;
       const elapsed = this.now() - started;
-      // Waiters for rows already on their way (a batch in flight) do not hurry this batch.
-      const waiting = this.waiters.some((w) => w.seq > this.dispatched);
+      const waiting = this.waitsBeyondDispatched();
       const deadline = waiting ? this.options.waiterFlushMs : this.options.flushIntervalMs;
       if (records.length > 0 && elapsed >= deadline) return records;
       const waitMs = Math.max(1, (records.length > 0 ? deadline : this.options.flushIntervalMs) - elapsed);
       await this.sleepOrWake(cursor, waitMs);
-      if (records.length === 0 && !this.waiters.some((w) => w.seq > this.dispatched) && this.now() - started >= this.options.flushIntervalMs) return records;
+      if (records.length === 0 && !this.waitsBeyondDispatched() && this.now() - started >= this.options.flushIntervalMs) return records;
     }
+  }
+
+  /** Whether someone waits for rows not yet sent: waiters for rows in a batch in flight do not hurry the next one. */
+  private waitsBeyondDispatched(): boolean {
+    return this.waiters.some((w) => w.seq > this.dispatched);
   }
 
   private async sleepOrWake(cursor: WalCursor, ms: number): Promise<void> {
