@@ -46,7 +46,7 @@ describe("store: chdb", () => {
     expect(Math.max(...tickGapsMs)).toBeLessThan(Math.max(100, insertMs / 2));
   });
 
-  test("store: chdb: statements queue in arrival order for the sessions, and the depth is visible", async () => {
+  test("store: chdb: statements wait for a session, and the depth is visible", async () => {
     const queries = [store.query("SELECT 1 AS x"), store.query("SELECT 2 AS x"), store.query("SELECT 3 AS x")];
     expect(store.pending()).toBe(3);
     expect(await Promise.all(queries)).toEqual([[{ x: 1 }], [{ x: 2 }], [{ x: 3 }]]);

@@ -51,7 +51,7 @@ test("wal: group commit: the fsync runs off the event loop; appends meanwhile wa
   // The loop turns while that fsync is out: a timer fires, and two more appends are taken.
   await new Promise((resolve) => setTimeout(resolve, 5));
   const later = [2, 3].map((i) => wal.append([record(i)], { sync: true }).then((r) => void answered.push(r.lastSeq)));
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 5)); // a window in which a wrong write or answer would show
   expect(answered).toEqual([]);
   expect(counting.counts.write ?? 0).toBe(writesBefore); // nothing written while an fsync is in flight
   expect(wal.durableSeq).toBe(0);

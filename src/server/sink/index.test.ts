@@ -89,11 +89,11 @@ describe("sink", () => {
     const { sink, mutations } = await openSink(target, { flushIntervalMs: 5, batchRowsMax: 5, checkpointDelayMs: 0, deliveriesMax: 2 });
     await mutations.append(Array.from({ length: 15 }, (_, i) => encodeMutation(edge(i + 1))), { sync: true });
     await waitFor(() => done === 1 && calls.length === 2, "the second batch written while the first is slow");
-    await Bun.sleep(50);
-    // Two in flight at most; the written second batch is not visible before the first.
+    // Two in flight at most (30 ms in which a third would start); the written second batch is
+    // not visible before the first.
+    expect(await sink.waitVisible(10, 30)).toBe(false);
     expect(calls).toEqual([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]);
     expect(sink.visibleSeq).toBe(0);
-    expect(await sink.waitVisible(10, 30)).toBe(false);
     expect(mutations.checkpointSeq).toBe(0);
     const visible10 = sink.waitVisible(10, 10_000);
     release();
