@@ -15,7 +15,9 @@ export function nextTurn(): Promise<void> {
  * Items a slice handles before it yields: ~0.5-1.5 ms of encoding or decoding. With 2000 a
  * slice, sync ingest at half load beside the sink writing into chDB was acknowledged at p90
  * 37-40 ms and p99 73-86 ms; with 500, at p90 18-23 ms and p99 51-73 ms (the half-load phase
- * of bench/ingest-http.ts, 75k rows/s).
+ * of bench/ingest-http.ts, 75k rows/s). The sink's WAL reads (a CRC32C check and a copy a
+ * record) take the same slice: at 2000 records a read, ingest beside the sink fell from
+ * 238-249k to 150-202k rows/s (bench/ingest-http.ts).
  */
 export const sliceItemsDefault = 500;
 

@@ -31,7 +31,7 @@
  * (harmlessly, by id) after a power loss of the ClickHouse host.
  */
 import type { Logger } from "pino";
-import { EdgeflowError, decodeMutation, mapInSlices, nextTurn, type Mutation } from "../../lib/index.ts";
+import { EdgeflowError, decodeMutation, mapInSlices, nextTurn, sliceItemsDefault, type Mutation } from "../../lib/index.ts";
 import type { Wal, WalCursor, WalRecord } from "../../wal/index.ts";
 import { decodeQuarantineRecord, encodeQuarantineRecord, quarantineRecord, type QuarantineRecord } from "../ingest/index.ts";
 import type { SinkObserver } from "./metrics.ts";
@@ -98,12 +98,6 @@ export interface SinkHealth {
   visibleSeq: number;
   backlogRows: number;
 }
-
-/**
- * Records a WAL read takes before the gather loop yields. A read only checks and slices frames
- * (~0.2 us a record), so its slice is larger than an encoding slice (`sliceItemsDefault`).
- */
-const gatherReadRecordsMax = 2000;
 
 const retriedKinds = new Set(["unavailable", "timeout", "io", "overloaded"]);
 
@@ -251,11 +245,10 @@ abstract class LogPump<Row> {
     let bytes = 0;
     const started = this.now();
     for (;;) {
-      // In reads of `gatherReadRecordsMax` records, a turn of the event loop between them: one
-      // read of a whole 50k-record backlog held the loop for tens of ms (ingest's ack latency
-      // paid it).
+      // In reads of a slice of records, a turn of the event loop between them: one read of a
+      // whole 50k-record backlog held the loop for tens of ms (ingest's ack latency paid it).
       for (let read = 0; ; read++) {
-        const room = Math.min(gatherReadRecordsMax, this.options.batchRowsMax - records.length);
+        const room = Math.min(sliceItemsDefault, this.options.batchRowsMax - records.length);
         if (room <= 0 || bytes >= this.options.batchBytesMax) break;
         if (read > 0) await nextTurn();
         const got = cursor.read({ recordCountMax: room, bytesMax: Math.max(1, this.options.batchBytesMax - bytes) });
